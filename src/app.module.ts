@@ -1,0 +1,37 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
+import { CasesModule } from './cases/cases.module';
+import { ChannelsModule } from './channels/channels.module';
+import { HubConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { DeliveryModule } from './delivery/delivery.module';
+import { DepartmentsModule } from './departments/departments.module';
+import { EventsModule } from './events/events.module';
+import { InboxesModule } from './inboxes/inboxes.module';
+import { IntakeModule } from './intake/intake.module';
+import { JobsModule } from './jobs/jobs.module';
+import { MetricsModule } from './metrics/metrics.module';
+
+@Module({})
+export class AppModule {
+  /** `overrides` set environment variables for this app only (tests, the CLI). */
+  static forRoot(overrides: Record<string, string | undefined> = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        HubConfigModule.forRoot(overrides),
+        EventsModule,
+        DatabaseModule,
+        JobsModule,
+        MetricsModule,
+        AuditModule,
+        DepartmentsModule,
+        InboxesModule,
+        CasesModule,
+        IntakeModule,
+        ChannelsModule,
+        DeliveryModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,40 @@
+import { INestApplication, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
+import { AppModule } from './app.module';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { Env } from './config/env';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Builds the HTTP app the same way for production, the CLI's `serve`, and end-to-end tests. */
+export async function createApp(overrides: Record<string, string | undefined> = {}): Promise<INestApplication> {
+  const level = (overrides.LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'log') as LogLevel;
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(overrides), {
+    rawBody: true, // providers sign the exact bytes they sent
+    bodyParser: false,
+    logger: LEVELS.slice(0, Math.max(1, LEVELS.indexOf(level) + 1)),
+  });
+  // One megabyte is far above any real message; larger bodies get a 413 before anything is parsed.
+  app.useBodyParser('json', { limit: '1mb' });
+  app.useBodyParser('urlencoded', { limit: '1mb', extended: true });
+  app.use(cookieParser());
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.enableShutdownHooks();
+  const env = app.get(Env);
+  if (env.API_DOCS) {
+    const config = new DocumentBuilder()
+      .setTitle('Contact Hub')
+      .setDescription('Omnichannel contact hub for UK councils: channels, cases and the staff API')
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer' }, 'staff-token')
+      .addBearerAuth({ type: 'http', scheme: 'bearer' }, 'inbox-token')
+      .build();
+    SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'api/docs/openapi.json' });
+  }
+  return app;
+}

@@ -1,0 +1,98 @@
+import { Channel, DeliveryStatus } from '../common/enum';
+
+/**
+ * The one contract between the core and a channel. An adapter lives in src/channels/<channel>/, knows nothing
+ * of our database or services, and depends only on these types. The core never imports an adapter.
+ */
+
+/** An inbound HTTP request as the provider sent it: signatures are checked on rawBody, never on parsed JSON. */
+export interface RawRequest {
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: Buffer;
+  body: unknown;
+  /** Path and query as received, e.g. /channels/sms/twilio?x=1 */
+  url: string;
+  /** The public URL the provider called (PUBLIC_BASE_URL + url), for signature schemes that sign the URL. */
+  publicUrl: string;
+}
+
+/** What an adapter needs to know about the inbox a request or reply belongs to. */
+export interface InboxConfig {
+  id: string;
+  channel: Channel;
+  name: string;
+  address: string | null;
+  departmentId: string;
+  secret: string;
+  settings: Record<string, unknown>;
+}
+
+export interface AttachmentMeta {
+  filename: string;
+  contentType: string;
+  size: number;
+  url?: string;
+}
+
+/** The normalised inbound record every adapter emits (channels.md §0). */
+export interface InboundMessage {
+  channel: Channel;
+  inboxId: string;
+  /** Provider id; unique with the channel, so provider retries are harmless. */
+  externalMessageId: string;
+  sender: { address: string; name?: string };
+  recipient?: string;
+  text: string;
+  /** Untrimmed body for audit, where the shown text was trimmed (quoted replies, signatures). */
+  textFull?: string;
+  subject?: string;
+  attachments: AttachmentMeta[];
+  /** Provider timestamp, not receipt time. */
+  sentAt?: Date;
+  /** Extra grouping key where the channel has one (an email thread); the resident + inbox otherwise. */
+  threadKey?: string;
+}
+
+export interface OutboundMessage {
+  messageId: string;
+  caseId: string;
+  caseReference: string;
+  to: { address: string; name?: string | null };
+  text: string;
+  attachments: AttachmentMeta[];
+  sentAt: Date;
+}
+
+export interface DeliveryStatusUpdate {
+  providerMessageId: string;
+  status: DeliveryStatus;
+  reason?: string;
+  at?: Date;
+}
+
+export interface ChannelAdapter {
+  readonly channel: Channel;
+  /** Throws HubError('SignatureInvalid') on a forged or unsigned request. */
+  verify(req: RawRequest, inbox: InboxConfig): void;
+  /** Throws HubError('Validation') naming the bad field. */
+  parseInbound(req: RawRequest, inbox: InboxConfig): InboundMessage[];
+  parseStatus?(req: RawRequest, inbox: InboxConfig): DeliveryStatusUpdate[];
+  /** Returns the provider's own id for the message, or throws Transient/PermanentDeliveryError. */
+  send(msg: OutboundMessage, inbox: InboxConfig): Promise<{ providerMessageId: string }>;
+}
+
+/** Network trouble, 429, 5xx: trying again later may work. */
+export class TransientDeliveryError extends Error {
+  override name = 'TransientDeliveryError';
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A refused address, an opt-out, a bad request: trying again cannot help. */
+export class PermanentDeliveryError extends Error {
+  override name = 'PermanentDeliveryError';
+}

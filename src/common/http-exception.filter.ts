@@ -1,0 +1,65 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Request, Response } from 'express';
+import { HubError, HubErrorCode, httpStatusFor } from './errors';
+
+export interface ErrorBody {
+  statusCode: number;
+  error: { code: HubErrorCode | 'InternalError'; message: string; details?: Record<string, unknown>; correlationId?: string };
+}
+
+/** Maps every error to one JSON shape, once. A 500 is a bug: it is logged with a correlation id, no stack leaves. */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    const body = this.toBody(exception, req);
+    if (res.headersSent) return;
+    res.status(body.statusCode).json(body);
+  }
+
+  toBody(exception: unknown, req: Request): ErrorBody {
+    if (exception instanceof HubError) {
+      return { statusCode: httpStatusFor(exception.code), error: { code: exception.code, message: exception.message, details: exception.details } };
+    }
+    const parserError = bodyParserError(exception);
+    if (parserError) return parserError;
+    if (exception instanceof HttpException) return fromHttpException(exception);
+    const correlationId = randomUUID();
+    this.logger.error(`${req.method} ${req.url} failed [${correlationId}]: ${(exception as Error)?.stack ?? exception}`);
+    return { statusCode: 500, error: { code: 'InternalError', message: 'Something went wrong on our side; it has been logged', correlationId } };
+  }
+}
+
+/** body-parser's errors carry a `type`: a malformed or oversized body is the client's mistake, never a 500. */
+function bodyParserError(e: unknown): ErrorBody | undefined {
+  const type = (e as { type?: string })?.type;
+  switch (type) {
+    case 'entity.too.large':
+      return { statusCode: 413, error: { code: 'PayloadTooLarge', message: `The request body is over the ${(e as { limit?: number }).limit ?? ''} byte limit`.replace('  ', ' ') } };
+    case 'entity.parse.failed':
+      return { statusCode: 400, error: { code: 'Validation', message: `Malformed JSON: ${(e as Error).message}` } };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return { statusCode: 400, error: { code: 'Validation', message: (e as Error).message } };
+    default:
+      return undefined;
+  }
+}
+
+function fromHttpException(e: HttpException): ErrorBody {
+  const status = e.getStatus();
+  const response = e.getResponse() as { message?: unknown } | string;
+  const raw = typeof response === 'string' ? response : response.message;
+  const message = Array.isArray(raw) ? raw.join('; ') : String(raw ?? e.message);
+  const code: HubErrorCode =
+    status === 400 ? 'Validation' : status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'NotFound'
+    : status === 409 ? 'Conflict' : status === 413 ? 'PayloadTooLarge' : status === 429 ? 'RateLimited' : 'Unavailable';
+  return { statusCode: status, error: { code, message } };
+}

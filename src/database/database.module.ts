@@ -1,0 +1,55 @@
+import { Global, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Env } from '../config/env';
+import { Db } from './db';
+import { dataSourceOptions } from './data-source';
+import { EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
+
+let embedded: EmbeddedPostgres | undefined;
+
+/** The database seam: PostgreSQL at DATABASE_URL, or the embedded PGlite when it is unset. */
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [Env],
+      useFactory: async (env: Env) => {
+        let url = env.DATABASE_URL;
+        if (!url) {
+          embedded = await startEmbeddedPostgres(env.DATA_DIR, env.DATABASE_POOL_SIZE);
+          url = embedded.url;
+        }
+        return { ...dataSourceOptions(url, env.DATABASE_POOL_SIZE), retryAttempts: 3, retryDelay: 500 };
+      },
+      dataSourceFactory: async (options) => {
+        const ds = await new DataSource(options!).initialize();
+        await ensureMigrated(ds, !!embedded);
+        return ds;
+      },
+    }),
+  ],
+  providers: [Db],
+  exports: [Db],
+})
+export class DatabaseModule implements OnApplicationShutdown {
+  async onApplicationShutdown(): Promise<void> {
+    // TypeOrmModule closes the pool first; the embedded server goes last.
+    await embedded?.stop();
+    embedded = undefined;
+  }
+}
+
+/**
+ * The embedded database migrates itself (zero setup). A shared PostgreSQL is migrated on purpose with
+ * `npm run hub -- migrate`, so that several app processes never race each other over the schema.
+ */
+async function ensureMigrated(ds: DataSource, autoMigrate: boolean): Promise<void> {
+  if (!(await ds.showMigrations())) return;
+  if (autoMigrate) {
+    await ds.runMigrations({ transaction: 'each' });
+    new Logger('Database').log('embedded database migrated');
+    return;
+  }
+  throw new Error('The database has pending migrations: run `npm run hub -- migrate` first');
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { DepartmentsModule } from '../departments/departments.module';
+import { InboxRepository } from './inbox.repository';
+import { InboxesService } from './inboxes.service';
+
+@Module({
+  imports: [DepartmentsModule],
+  providers: [InboxRepository, InboxesService],
+  exports: [InboxesService],
+})
+export class InboxesModule {}

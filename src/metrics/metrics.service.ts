@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics for the whole process; every counter is declared here, once. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly intake = new Counter({
+    name: 'hub_intake_messages_total',
+    help: 'Inbound messages taken by intake, by channel and outcome (new_case, threaded, reopened, duplicate, rejected, error)',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly intakeBatch = new Histogram({
+    name: 'hub_intake_batch_size',
+    help: 'Inbound messages committed together in one intake transaction',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
+
+  readonly delivery = new Counter({
+    name: 'hub_delivery_outcomes_total',
+    help: 'Outbound delivery attempts by channel and outcome (sent, retry, failed)',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueDepth = new Gauge({
+    name: 'hub_queue_depth',
+    help: 'Cases waiting for an agent (status new), by department',
+    labelNames: ['department'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'hub_process_' });
+  }
+}
