@@ -15,6 +15,7 @@ export async function createApp(overrides: Record<string, string | undefined> = 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(overrides), {
     rawBody: true, // providers sign the exact bytes they sent
     bodyParser: false,
+    abortOnError: false, // throw, so callers (tests, main) see the reason
     logger: LEVELS.slice(0, Math.max(1, LEVELS.indexOf(level) + 1)),
   });
   // One megabyte is far above any real message; larger bodies get a 413 before anything is parsed.

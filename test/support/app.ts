@@ -1,5 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
 import { createApp } from '../../src/bootstrap';
 import { createTestDatabase, TestDatabase } from './database';
 import { TEST_REDIS_URL } from './services';
@@ -17,14 +21,17 @@ export interface TestAppOptions {
   /** Jobs on BullMQ with a key prefix of this app's own; in-process otherwise. */
   redis?: boolean;
   env?: Record<string, string>;
+  /** The zero-setup default: embedded PGlite in a temporary data folder instead of the test's PostgreSQL. */
+  embedded?: boolean;
 }
 
 /** The whole hub on loopback, on its own fresh database (and Redis key prefix). */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+  const db = options.embedded ? await embeddedDatabase() : await createTestDatabase();
   const app = await createApp({
     NODE_ENV: 'test',
-    DATABASE_URL: db.url,
+    DATABASE_URL: options.embedded ? '' : db.url,
+    DATA_DIR: options.embedded ? db.url : '.data',
     REDIS_URL: options.redis ? TEST_REDIS_URL : '',
     REDIS_PREFIX: `hubtest:${randomBytes(4).toString('hex')}`,
     AUTH_SECRET: randomBytes(32).toString('hex'),
@@ -33,6 +40,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   });
   await app.listen(0, '127.0.0.1');
+  if (options.embedded) db.query = embeddedQuery(app);
   const address = app.getHttpServer().address() as { port: number };
   return {
     app,
@@ -44,4 +52,20 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await db.drop();
     },
   };
+}
+
+/** A temporary data folder for the embedded database; its `url` is the folder. Queries go through the app's pool. */
+async function embeddedDatabase(): Promise<TestDatabase> {
+  const dir = mkdtempSync(join(tmpdir(), 'hub-pglite-'));
+  return {
+    name: dir,
+    url: dir,
+    query: () => Promise.reject(new Error('not started')),
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+function embeddedQuery(app: INestApplication): TestDatabase['query'] {
+  const ds = app.get(DataSource);
+  return (sql, params) => ds.query(sql, params as unknown[]);
 }
