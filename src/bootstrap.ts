@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import { AppModule } from './app.module';
+import { useBodyParsers } from './common/body-parsers';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { Env } from './config/env';
 
@@ -13,14 +14,11 @@ const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose']
 export async function createApp(overrides: Record<string, string | undefined> = {}): Promise<INestApplication> {
   const level = (overrides.LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'log') as LogLevel;
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(overrides), {
-    rawBody: true, // providers sign the exact bytes they sent
     bodyParser: false,
     abortOnError: false, // throw, so callers (tests, main) see the reason
     logger: LEVELS.slice(0, Math.max(1, LEVELS.indexOf(level) + 1)),
   });
-  // One megabyte is far above any real message; larger bodies get a 413 before anything is parsed.
-  app.useBodyParser('json', { limit: '1mb' });
-  app.useBodyParser('urlencoded', { limit: '1mb', extended: true });
+  useBodyParsers(app);
   app.use(cookieParser());
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');

@@ -11,6 +11,14 @@ describe('API channel: POST /channels/api/messages', () => {
   });
   afterAll(() => t.close());
 
+  async function storedCounts() {
+    const [row] = await t.db.query(
+      `SELECT (SELECT count(*)::int FROM message) AS messages, (SELECT count(*)::int FROM "case") AS cases,
+              (SELECT count(*)::int FROM resident) AS residents, (SELECT count(*)::int FROM identity) AS identities`,
+    );
+    return row;
+  }
+
   it('stores a resident message on a new case and answers 201 with its ids', async () => {
     const res = await postApiMessage(t, token, { externalId: 'first-1', from: { address: 'res-1', name: 'Ada Lovelace' }, text: 'My bin was not emptied' });
     expect(res.status).toBe(201);
@@ -26,5 +34,65 @@ describe('API channel: POST /channels/api/messages', () => {
     expect(first.status).toBe(201);
     expect(again.status).toBe(200);
     expect(again.body).toEqual(first.body);
+  });
+
+  it('keeps the provider time when sentAt is given', async () => {
+    const res = await postApiMessage(t, token, { externalId: 'timed-1', from: { address: 'res-3' }, text: 'hi', sentAt: '2026-11-20T09:15:00Z' });
+    const [row] = await t.db.query(`SELECT sent_at FROM message WHERE id = $1`, [res.body.messageId]);
+    expect(new Date(row.sent_at as string).toISOString()).toBe('2026-11-20T09:15:00.000Z');
+  });
+
+  describe('bad input: a 4xx naming the problem, nothing stored', () => {
+    const valid = { externalId: 'bad-x', from: { address: 'bad-resident' }, text: 'hello' };
+
+    it.each([
+      ['malformed JSON', '{"externalId": "x", ', 400, /Malformed JSON/],
+      ['a JSON array', '[]', 400, /JSON object/],
+      ['missing externalId', { ...valid, externalId: undefined }, 400, /externalId/],
+      ['externalId of the wrong type', { ...valid, externalId: 42 }, 400, /externalId/],
+      ['missing from', { ...valid, from: undefined }, 400, /from/],
+      ['from.address missing', { ...valid, from: { name: 'No Address' } }, 400, /from\.address/],
+      ['text of the wrong type', { ...valid, text: 123 }, 400, /text/],
+      ['empty text', { ...valid, text: '   ' }, 400, /text/],
+      ['text over the limit', { ...valid, text: 'x'.repeat(20001) }, 400, /text/],
+      ['sentAt not a date', { ...valid, sentAt: 'yesterday' }, 400, /sentAt/],
+      ['attachments not a list', { ...valid, attachments: 'file.pdf' }, 400, /attachments/],
+    ])('%s → %d', async (_, body, status, message) => {
+      const before = await storedCounts();
+      const res = await postApiMessage(t, token, body);
+      expect(res.status).toBe(status);
+      expect(res.body.error).toMatchObject({ code: 'Validation', message: expect.stringMatching(message) });
+      expect(await storedCounts()).toEqual(before);
+    });
+
+    it('refuses a body over 1 MB with 413', async () => {
+      const before = await storedCounts();
+      const res = await postApiMessage(t, token, { ...valid, text: 'x'.repeat(1_100_000) });
+      expect(res.status).toBe(413);
+      expect(res.body.error).toMatchObject({ code: 'PayloadTooLarge' });
+      expect(await storedCounts()).toEqual(before);
+    });
+
+    it('refuses a body that is not JSON', async () => {
+      const res = await fetch(`${t.url}/channels/api/messages`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, body: 'hello' });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/application\/json/);
+    });
+
+    it.each([
+      ['no token', undefined],
+      ['an unknown token', 'hub_in_not-a-real-token'],
+      ['a malformed header', 'Basic abc'],
+    ])('refuses %s with 401', async (_, auth) => {
+      const before = await storedCounts();
+      const res = await fetch(`${t.url}/channels/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth.startsWith('Basic') ? auth : `Bearer ${auth}` } : {}) },
+        body: JSON.stringify(valid),
+      });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('Unauthorized');
+      expect(await storedCounts()).toEqual(before);
+    });
   });
 });

@@ -26,30 +26,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof HubError) {
       return { statusCode: httpStatusFor(exception.code), error: { code: exception.code, message: exception.message, details: exception.details } };
     }
-    const parserError = bodyParserError(exception);
-    if (parserError) return parserError;
     if (exception instanceof HttpException) return fromHttpException(exception);
     const correlationId = randomUUID();
     this.logger.error(`${req.method} ${req.url} failed [${correlationId}]: ${(exception as Error)?.stack ?? exception}`);
     return { statusCode: 500, error: { code: 'InternalError', message: 'Something went wrong on our side; it has been logged', correlationId } };
-  }
-}
-
-/** body-parser's errors carry a `type`: a malformed or oversized body is the client's mistake, never a 500. */
-function bodyParserError(e: unknown): ErrorBody | undefined {
-  const type = (e as { type?: string })?.type;
-  switch (type) {
-    case 'entity.too.large':
-      return { statusCode: 413, error: { code: 'PayloadTooLarge', message: `The request body is over the ${(e as { limit?: number }).limit ?? ''} byte limit`.replace('  ', ' ') } };
-    case 'entity.parse.failed':
-      return { statusCode: 400, error: { code: 'Validation', message: `Malformed JSON: ${(e as Error).message}` } };
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-    case 'request.aborted':
-    case 'request.size.invalid':
-      return { statusCode: 400, error: { code: 'Validation', message: (e as Error).message } };
-    default:
-      return undefined;
   }
 }
 

@@ -81,23 +81,31 @@ export function redactCardData(input: string): RedactionResult {
   return result;
 }
 
-const EXPIRY = /\b(0?[1-9]|1[0-2])\s?[/-]\s?(\d{4}|\d{2})\b/g;
-const SECURITY_CODE = /\b\d{3,4}\b/g;
+// Not part of a longer group of digits (a phone number after the card number is not its security code).
+const EXPIRY = /(?<!\d[ -]?)\b(0?[1-9]|1[0-2])\s?[/-]\s?(\d{4}|\d{2})\b(?![ -]?\d)/g;
+const SECURITY_CODE = /(?<!\d[ -]?)\b\d{3,4}\b(?![ -]?\d)/g;
 
-/** Redacts expiry dates and security codes within a short distance of a removed card number. */
+/**
+ * Redacts expiry dates and a security code starting within a short distance of a removed card number.
+ * Whole tokens only: a number that starts inside the window is judged whole, never cut at its edge.
+ */
 function redactNeighbours(segment: string, side: 'before' | 'after', tally: RedactionResult): string {
-  const near = side === 'after' ? segment.slice(0, NEIGHBOURHOOD) : segment.slice(-NEIGHBOURHOOD);
-  const far = side === 'after' ? segment.slice(NEIGHBOURHOOD) : segment.slice(0, Math.max(0, segment.length - NEIGHBOURHOOD));
-  let cleaned = near.replace(EXPIRY, () => {
+  const near = (index: number, length: number) =>
+    side === 'after' ? index < NEIGHBOURHOOD : index + length > segment.length - NEIGHBOURHOOD;
+  let codes = 0;
+  let cleaned = segment.replace(EXPIRY, (match, _m, _y, index: number) => {
+    if (!near(index, match.length)) return match;
     tally.expiryDates++;
     return EXPIRY_PLACEHOLDER;
   });
   // A security code is written after the number; digits before it are more likely an order or house number.
   if (side === 'after') {
-    cleaned = cleaned.replace(SECURITY_CODE, () => {
+    cleaned = cleaned.replace(SECURITY_CODE, (match, index: number) => {
+      if (codes > 0 || !near(index, match.length)) return match;
+      codes++;
       tally.securityCodes++;
       return CODE_PLACEHOLDER;
     });
   }
-  return side === 'after' ? cleaned + far : far + cleaned;
+  return cleaned;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsISO8601, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDefined, IsObject, IsIn, IsISO8601, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 
 export class ApiSenderDto {
   @ApiProperty({ description: 'The resident’s address in the sending system (an account id, an email, a phone number)', maxLength: 320 })
@@ -33,7 +33,7 @@ export class ApiInboundMessageDto {
   externalId: string;
 
   @ApiProperty({ type: ApiSenderDto })
-  @ValidateNested() @Type(() => ApiSenderDto)
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => ApiSenderDto)
   from: ApiSenderDto;
 
   @ApiProperty({ maxLength: 20000 })
@@ -53,4 +53,27 @@ export class IntakeResultDto {
   @ApiProperty() caseId: string;
   @ApiProperty({ example: 'C-2026-000123' }) reference: string;
   @ApiProperty() messageId: string;
+}
+
+/** What the receiving system may report about a reply it was sent (POST /channels/api/status). */
+export const API_STATUSES = ['delivered', 'read', 'failed'] as const;
+export type ApiStatus = (typeof API_STATUSES)[number];
+
+export class ApiStatusDto {
+  @ApiProperty({ description: 'The id your system answered with when it received the reply (its JSON `id`)', maxLength: 200 })
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  providerMessageId: string;
+
+  @ApiProperty({ enum: API_STATUSES })
+  @IsIn(API_STATUSES as unknown as string[])
+  status: ApiStatus;
+
+  @ApiPropertyOptional({ description: 'Why it failed, shown to staff', maxLength: 500 })
+  @IsOptional() @IsString() @MaxLength(500)
+  reason?: string;
+}
+
+export class ApiStatusResultDto {
+  @ApiProperty({ description: 'False when the message is unknown or already further along (callbacks may arrive out of order)' })
+  applied: boolean;
 }
