@@ -40,6 +40,8 @@ export class Foundation1764230400000 implements MigrationInterface {
     await q.query(`CREATE TABLE agent_department (
       agent_id uuid NOT NULL REFERENCES agent(id) ON DELETE CASCADE,
       department_id uuid NOT NULL REFERENCES department(id) ON DELETE CASCADE,
+      -- round-robin state of auto-assignment: the agent who waited longest since their last case goes next
+      last_assigned_at timestamptz,
       PRIMARY KEY (agent_id, department_id)
     )`);
 

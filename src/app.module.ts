@@ -1,16 +1,25 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { CaseQueryModule } from './cases/case-query.module';
 import { CasesModule } from './cases/cases.module';
+import { ConsoleModule } from './console/console.module';
 import { ChannelsModule } from './channels/channels.module';
 import { HubConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DeliveryModule } from './delivery/delivery.module';
+import { HealthModule } from './health/health.module';
 import { DepartmentsModule } from './departments/departments.module';
 import { EventsModule } from './events/events.module';
 import { InboxesModule } from './inboxes/inboxes.module';
 import { IntakeModule } from './intake/intake.module';
 import { JobsModule } from './jobs/jobs.module';
+import { FailedMessagesModule } from './messages/failed-messages.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RealtimeModule } from './realtime/realtime.module';
+import { ResidentRecordsModule } from './residents/resident-records.module';
+import { AutoAssignModule } from './routing/auto-assign.module';
+import { WebModule } from './web/web.module';
 
 @Module({})
 export class AppModule {
@@ -31,6 +40,15 @@ export class AppModule {
         IntakeModule,
         ChannelsModule,
         DeliveryModule,
+        AuthModule,
+        CaseQueryModule,
+        ResidentRecordsModule,
+        FailedMessagesModule,
+        HealthModule,
+        WebModule,
+        RealtimeModule,
+        ConsoleModule,
+        AutoAssignModule,
       ],
     };
   }

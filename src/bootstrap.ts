@@ -1,4 +1,4 @@
-import { INestApplication, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -7,8 +7,20 @@ import { AppModule } from './app.module';
 import { useBodyParsers } from './common/body-parsers';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { Env } from './config/env';
+import { RedisIoAdapter } from './realtime/redis-io.adapter';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Nest's start-up chatter (every module and route) only at debug level, so the hub's own lines stay readable. */
+const START_UP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication', 'WebSocketsController']);
+
+class HubLogger extends ConsoleLogger {
+  override log(message: unknown, ...rest: unknown[]): void {
+    const context = rest[rest.length - 1];
+    if (typeof context === 'string' && START_UP_CONTEXTS.has(context)) return super.debug(message, ...rest);
+    super.log(message, ...rest);
+  }
+}
 
 /** Builds the HTTP app the same way for production, the CLI's `serve`, and end-to-end tests. */
 export async function createApp(overrides: Record<string, string | undefined> = {}): Promise<INestApplication> {
@@ -16,7 +28,7 @@ export async function createApp(overrides: Record<string, string | undefined> = 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(overrides), {
     bodyParser: false,
     abortOnError: false, // throw, so callers (tests, main) see the reason
-    logger: LEVELS.slice(0, Math.max(1, LEVELS.indexOf(level) + 1)),
+    logger: new HubLogger({ logLevels: LEVELS.slice(0, Math.max(1, LEVELS.indexOf(level) + 1)) }),
   });
   useBodyParsers(app);
   app.use(cookieParser());
@@ -25,6 +37,7 @@ export async function createApp(overrides: Record<string, string | undefined> = 
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
   const env = app.get(Env);
+  if (env.REDIS_URL) await useRedisForSockets(app, env);
   if (env.API_DOCS) {
     const config = new DocumentBuilder()
       .setTitle('Contact Hub')
@@ -36,4 +49,11 @@ export async function createApp(overrides: Record<string, string | undefined> = 
     SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'api/docs/openapi.json' });
   }
   return app;
+}
+
+/** With Redis, socket.io rooms span every app process (see realtime/redis-io.adapter.ts). */
+async function useRedisForSockets(app: INestApplication, env: Env): Promise<void> {
+  const adapter = new RedisIoAdapter(app, env.REDIS_URL!, env.REDIS_PREFIX);
+  await adapter.connect();
+  app.useWebSocketAdapter(adapter);
 }

@@ -8,7 +8,14 @@ async function main(): Promise<void> {
   const env = app.get(Env);
   await app.listen(env.PORT, env.HOST);
   const url = env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`;
-  new Logger('Hub').log(`Contact Hub (${env.PROCESS_ROLE}) listening on ${url}  ·  API docs ${url}/api/docs  ·  health ${url}/health`);
+  new Logger('Hub').log(
+    [
+      `Contact Hub (${env.PROCESS_ROLE}, ${env.DATABASE_URL ? 'PostgreSQL' : `embedded database in ${env.DATA_DIR}`}, ${env.REDIS_URL ? 'Redis' : 'in-process jobs'}) on ${url}`,
+      `  agent console   ${url}/console`,
+      `  API docs        ${url}/api/docs`,
+      `  health, metrics ${url}/health  ${url}/metrics`,
+    ].join('\n'),
+  );
 }
 
 main().catch((e: Error) => {

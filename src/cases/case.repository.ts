@@ -38,53 +38,103 @@ export interface NewCase {
   at: Date;
 }
 
+/** A case intake opens, as it stands after the messages of its batch. */
+export interface NewInboundCase extends NewCase {
+  id: string;
+  status: CaseStatus;
+  version: number;
+  lastInboundAt: Date;
+  /** Messages of the batch threaded onto it after the one that opened it. */
+  messagesAfterOpening: number;
+}
+
 @Injectable()
 export class CaseRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * The case a new inbound message joins: the resident's newest case on this inbox that is still open, or
-   * resolved within the reopen window. Locked, so two messages for one case queue up instead of racing.
+   * For each (resident, inbox) pair, the case a new inbound message joins: the resident's newest case on that inbox
+   * that is still open, or resolved within the reopen window. All of them locked (in id order), so messages for
+   * one case queue up instead of racing; one that changed meanwhile is checked again once locked, and left out if
+   * it can no longer take messages.
    */
-  async findThreadable(m: EntityManager, residentId: string, inboxId: string, reopenWindowDays: number): Promise<CaseRow | undefined> {
-    const rows = await m.query(
-      `SELECT ${CASE_COLUMNS} FROM "case"
-       WHERE resident_id = $1 AND inbox_id = $2
-         AND (status IN ('new', 'open', 'pending')
-              OR (status = 'resolved' AND resolved_at > now() - make_interval(days => $3::int)))
-       ORDER BY created_at DESC LIMIT 1
-       FOR UPDATE`,
-      [residentId, inboxId, reopenWindowDays],
+  async findThreadableMany(m: EntityManager, pairs: Array<{ residentId: string; inboxId: string }>, reopenWindowDays: number): Promise<CaseRow[]> {
+    const threadable = (c: string) =>
+      `(${c}.status IN ('new', 'open', 'pending') OR (${c}.status = 'resolved' AND ${c}.resolved_at > now() - make_interval(days => $3::int)))`;
+    return m.query(
+      `WITH newest AS MATERIALIZED (
+         SELECT (SELECT x.id FROM "case" x
+                 WHERE x.resident_id = k.resident_id AND x.inbox_id = k.inbox_id AND ${threadable('x')}
+                 ORDER BY x.created_at DESC LIMIT 1) AS id
+         FROM unnest($1::uuid[], $2::uuid[]) AS k(resident_id, inbox_id))
+       SELECT ${CASE_COLUMNS} FROM "case" c
+       WHERE c.id IN (SELECT id FROM newest) AND ${threadable('c')}
+       ORDER BY c.id
+       FOR UPDATE OF c`,
+      [pairs.map((p) => p.residentId), pairs.map((p) => p.inboxId), reopenWindowDays],
     );
-    return rows[0];
   }
 
-  async insert(m: EntityManager, c: NewCase): Promise<CaseRow> {
-    const rows = await m.query(
-      `INSERT INTO "case" (reference, resident_id, inbox_id, channel, department_id, service_id, priority, subject,
+  /**
+   * Inserts cases opened by intake, with their ids chosen by the caller and their state after every message of
+   * the batch (a case may have taken more than one). References are numbered in the order given.
+   */
+  async insertMany(m: EntityManager, cases: NewInboundCase[]): Promise<CaseRow[]> {
+    const column = <T>(pick: (c: NewInboundCase) => T) => cases.map(pick);
+    return m.query(
+      `INSERT INTO "case" (id, reference, resident_id, inbox_id, channel, department_id, service_id, priority, subject, status, version,
                            created_at, updated_at, last_inbound_at)
-       VALUES ('C-' || extract(year FROM $8::timestamptz)::int || '-' || lpad(nextval('case_reference_seq')::text, 6, '0'),
-               $1, $2, $3, $4, $5, $6, $7, $8, $8, $8)
+       SELECT id, 'C-' || extract(year FROM at)::int || '-' || lpad(nextval('case_reference_seq')::text, 6, '0'),
+              resident_id, inbox_id, channel, department_id, service_id, priority, subject, status, version,
+              at, coalesce(updated_at, now()), last_inbound_at
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::int[],
+                   $11::timestamptz[], $12::timestamptz[], $13::timestamptz[])
+            WITH ORDINALITY AS v(id, resident_id, inbox_id, channel, department_id, service_id, priority, subject, status, version,
+                                 at, updated_at, last_inbound_at, ord)
+       ORDER BY ord
        RETURNING ${CASE_COLUMNS}`,
-      [c.residentId, c.inboxId, c.channel, c.departmentId, c.serviceId, c.priority, c.subject, c.at],
+      [
+        column((c) => c.id),
+        column((c) => c.residentId),
+        column((c) => c.inboxId),
+        column((c) => c.channel),
+        column((c) => c.departmentId),
+        column((c) => c.serviceId),
+        column((c) => c.priority),
+        column((c) => c.subject),
+        column((c) => c.status),
+        column((c) => c.version),
+        column((c) => c.at),
+        column((c) => (c.messagesAfterOpening > 0 ? null : c.at)),
+        column((c) => c.lastInboundAt),
+      ],
     );
-    return rows[0];
   }
 
-  /** Records a resident's message on a case: status (if it moves), priority (if raised), last inbound time. */
-  async recordInbound(
+  /**
+   * Records residents' messages on cases, in one statement: status (if it moves), priority (if raised), last
+   * inbound time, and one version per message (`messages`: how many of the batch each case took).
+   */
+  async recordInboundMany(
     m: EntityManager,
-    caseId: string,
-    change: { status: CaseStatus; priority: CasePriority; at: Date; reopened: boolean },
-  ): Promise<CaseRow> {
-    const rows = await m.query(
-      `UPDATE "case" SET status = $2, priority = $3, last_inbound_at = greatest(last_inbound_at, $4),
-              resolved_at = CASE WHEN $5 THEN NULL ELSE resolved_at END,
-              updated_at = now(), version = version + 1
-       WHERE id = $1 RETURNING ${CASE_COLUMNS}`,
-      [caseId, change.status, change.priority, change.at, change.reopened],
+    changes: Array<{ caseId: string; status: CaseStatus; priority: CasePriority; at: Date; reopened: boolean; messages: number }>,
+  ): Promise<CaseRow[]> {
+    const column = <T>(pick: (c: (typeof changes)[number]) => T) => changes.map(pick);
+    const [rows] = await m.query(
+      `UPDATE "case" SET status = v.new_status, priority = v.new_priority, last_inbound_at = greatest(last_inbound_at, v.inbound_at),
+              resolved_at = CASE WHEN v.reopened THEN NULL ELSE resolved_at END,
+              updated_at = now(), version = version + v.messages
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::bool[], $6::int[])
+            AS v(case_id, new_status, new_priority, inbound_at, reopened, messages)
+       WHERE id = v.case_id
+       RETURNING ${CASE_COLUMNS}`,
+      [column((c) => c.caseId), column((c) => c.status), column((c) => c.priority), column((c) => c.at), column((c) => c.reopened), column((c) => c.messages)],
     );
-    return rows[0][0];
+    return rows;
+  }
+
+  async findByIds(ids: string[], m: EntityManager = this.db.manager): Promise<CaseRow[]> {
+    return m.query(`SELECT ${CASE_COLUMNS} FROM "case" WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
   async findById(id: string, m: EntityManager = this.db.manager): Promise<CaseRow | undefined> {
@@ -104,6 +154,22 @@ export class CaseRepository {
        WHERE id = $1 AND status = $2 AND ($4::int IS NULL OR version = $4)
        RETURNING ${CASE_COLUMNS}`,
       [caseId, from, to, expectedVersion ?? null],
+    );
+    return rows[0][0];
+  }
+
+  /** The case, locked until the caller's transaction ends: a staff reply and a concurrent close queue up. */
+  async findByIdForUpdate(m: EntityManager, id: string): Promise<CaseRow | undefined> {
+    const rows = await m.query(`SELECT ${CASE_COLUMNS} FROM "case" WHERE id = $1 FOR UPDATE`, [id]);
+    return rows[0];
+  }
+
+  /** Stamps the first staff reply (the SLA's first-response clock); later replies leave it alone. */
+  async markFirstResponse(m: EntityManager, caseId: string, at: Date): Promise<CaseRow | undefined> {
+    const rows = await m.query(
+      `UPDATE "case" SET first_response_at = $2, updated_at = now(), version = version + 1
+       WHERE id = $1 AND first_response_at IS NULL RETURNING ${CASE_COLUMNS}`,
+      [caseId, at],
     );
     return rows[0][0];
   }

@@ -1,11 +1,19 @@
 import { Module } from '@nestjs/common';
+import { AgentsModule } from '../agents/agents.module';
+import { DepartmentsModule } from '../departments/departments.module';
+import { MessagesModule } from '../messages/messages.module';
 import { RoutingModule } from '../routing/routing.module';
+import { CaseClaimRepository } from './case-claim.repository';
+import { CaseClaimService } from './case-claim.service';
+import { CaseRepliesController } from './case-replies.controller';
+import { CaseReplyService } from './case-reply.service';
 import { CaseRepository } from './case.repository';
 import { CasesService } from './cases.service';
 
 @Module({
-  imports: [RoutingModule],
-  providers: [CaseRepository, CasesService],
-  exports: [CasesService],
+  imports: [RoutingModule, MessagesModule, AgentsModule, DepartmentsModule],
+  controllers: [CaseRepliesController],
+  providers: [CaseRepository, CasesService, CaseReplyService, CaseClaimRepository, CaseClaimService],
+  exports: [CasesService, CaseReplyService, CaseClaimService],
 })
 export class CasesModule {}

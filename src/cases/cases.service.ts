@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { CaseStatus, Channel } from '../common/enum';
+import { randomUUID } from 'node:crypto';
+import { CasePriority, CaseStatus, Channel } from '../common/enum';
 import { HubError } from '../common/errors';
 import { Env } from '../config/env';
 import { Db, Tx } from '../database/db';
-import { TriageService } from '../routing/triage.service';
-import { CaseRepository, CaseRow } from './case.repository';
+import { TriageDecision, TriageService } from '../routing/triage.service';
+import { CaseRepository, CaseRow, NewInboundCase } from './case.repository';
 import { assertTransition, statusOnResidentReply } from './case-status';
 
 export interface InboundForCase {
@@ -38,20 +39,70 @@ export class CasesService {
    * or a new case triaged by the council's rules.
    */
   async threadInbound(tx: Tx, input: InboundForCase): Promise<ThreadedCase> {
-    const current = await this.cases.findThreadable(tx.manager, input.residentId, input.inbox.id, this.env.REOPEN_WINDOW_DAYS);
-    if (!current) return { case: await this.open(tx, input), created: true, reopened: false };
-    const status = statusOnResidentReply(current.status, current.assignee_id !== null);
-    if (status !== current.status) assertTransition(current.status, status);
-    const reopened = current.status === CaseStatus.Resolved;
-    const priority = this.triage.escalation(current.priority, input.text) ?? current.priority;
-    const updated = await this.cases.recordInbound(tx.manager, current.id, { status, priority, at: input.at, reopened });
-    tx.emit('case.updated', { caseId: updated.id, version: updated.version, status: updated.status, reopened });
-    return { case: updated, created: false, reopened };
+    const [threaded] = await this.threadInboundMany(tx, [input]);
+    return threaded;
   }
 
-  /** Changes a case's status through the state machine; a concurrent change makes it a Conflict. */
+  /**
+   * threadInbound for the messages of an intake batch, in order, so that a message may join the case an earlier one
+   * opened. One statement per step instead of per message: the cases the residents have are found and locked
+   * together, the rules run in memory message by message, then opened cases are inserted and joined ones updated.
+   * The case events come out in message order, each with the version the case had after that message.
+   */
+  async threadInboundMany(tx: Tx, inputs: InboundForCase[]): Promise<ThreadedCase[]> {
+    const pairs = new Map(inputs.map((i) => [pairKey(i.residentId, i.inbox.id), { residentId: i.residentId, inboxId: i.inbox.id }]));
+    const locked = await this.cases.findThreadableMany(tx.manager, [...pairs.values()], this.env.REOPEN_WINDOW_DAYS);
+    const current = new Map(locked.map((row) => [pairKey(row.resident_id, row.inbox_id), joinedDraft(row)]));
+    const steps = inputs.map((input) => this.threadStep(current, input));
+
+    const drafts = [...new Set(steps.map((s) => s.draft))];
+    const opened = drafts.filter((d) => d.opened).map(toNewCase);
+    const joined = drafts.filter((d) => !d.opened).map(toInboundChange);
+    const rows = new Map<string, CaseRow>();
+    if (opened.length) for (const row of await this.cases.insertMany(tx.manager, opened)) rows.set(row.id, row);
+    if (joined.length) for (const row of await this.cases.recordInboundMany(tx.manager, joined)) rows.set(row.id, row);
+
+    return steps.map(({ draft, created, reopened, version, status }) => {
+      const row = rows.get(draft.id);
+      if (!row) throw new Error(`case ${draft.id} was not written`);
+      if (created) tx.emit('case.created', { caseId: row.id, reference: row.reference, departmentId: row.department_id, channel: row.channel, version });
+      else tx.emit('case.updated', { caseId: row.id, version, status, reopened });
+      return { case: row, created, reopened };
+    });
+  }
+
+  /** One message of a batch: the rules of threadInbound, applied to the batch's view of the case in memory. */
+  private threadStep(current: Map<string, CaseDraft>, input: InboundForCase): ThreadStep {
+    const key = pairKey(input.residentId, input.inbox.id);
+    const draft = current.get(key);
+    if (!draft) {
+      const decision = this.triage.decide({ inboxName: input.inbox.name, inboxDepartmentId: input.inbox.departmentId, text: input.text, subject: input.subject });
+      const opened = openedDraft(input, decision);
+      current.set(key, opened);
+      return { draft: opened, created: true, reopened: false, version: opened.version, status: opened.status };
+    }
+    const status = statusOnResidentReply(draft.status, draft.assigneeId !== null);
+    if (status !== draft.status) assertTransition(draft.status, status);
+    const reopened = draft.status === CaseStatus.Resolved;
+    draft.priority = this.triage.escalation(draft.priority, input.text) ?? draft.priority;
+    draft.status = status;
+    draft.version += 1;
+    draft.messagesTaken += 1;
+    draft.reopened ||= reopened;
+    if (!draft.lastInboundAt || input.at > draft.lastInboundAt) draft.lastInboundAt = input.at;
+    return { draft, created: false, reopened, version: draft.version, status };
+  }
+
+  async findMany(ids: string[], m?: EntityManager): Promise<CaseRow[]> {
+    return this.cases.findByIds(ids, m);
+  }
+
+  /**
+   * Changes a case's status through the state machine. The case is locked first, so a concurrent writer (a reply
+   * claiming it) is waited for and the transition is judged on what it left; a stale expectedVersion is a Conflict.
+   */
   async changeStatus(tx: Tx, caseId: string, to: CaseStatus, expectedVersion?: number): Promise<CaseRow> {
-    const current = await this.cases.findById(caseId, tx.manager);
+    const current = await this.cases.findByIdForUpdate(tx.manager, caseId);
     if (!current) throw HubError.notFound('Case', caseId);
     assertTransition(current.status, to);
     const updated = await this.cases.transition(tx.manager, caseId, current.status, to, expectedVersion);
@@ -66,19 +117,107 @@ export class CasesService {
     return row;
   }
 
-  private async open(tx: Tx, input: InboundForCase): Promise<CaseRow> {
-    const decision = this.triage.decide({ inboxName: input.inbox.name, inboxDepartmentId: input.inbox.departmentId, text: input.text, subject: input.subject });
-    const row = await this.cases.insert(tx.manager, {
-      residentId: input.residentId,
-      inboxId: input.inbox.id,
-      channel: input.channel,
-      departmentId: decision.departmentId,
-      serviceId: decision.serviceId,
-      priority: decision.priority,
-      subject: input.subject ?? null,
-      at: input.at,
-    });
-    tx.emit('case.created', { caseId: row.id, reference: row.reference, departmentId: row.department_id, channel: row.channel, version: row.version });
-    return row;
+  /** Moves every case of one resident to another (a resident merge), inside the caller's transaction. */
+  moveToResident(tx: Tx, fromResidentId: string, toResidentId: string): Promise<number> {
+    return this.cases.moveToResident(tx.manager, fromResidentId, toResidentId);
   }
+}
+
+/** A case as an intake batch sees it: read (or opened) once, then changed in memory message by message. */
+interface CaseDraft {
+  id: string;
+  /** Opened by this batch (inserted at the end), or an existing case (updated at the end). */
+  opened: boolean;
+  residentId: string;
+  inboxId: string;
+  channel: Channel;
+  departmentId: string;
+  serviceId: string | null;
+  subject: string | null;
+  status: CaseStatus;
+  priority: CasePriority;
+  assigneeId: string | null;
+  version: number;
+  openedAt: Date;
+  lastInboundAt: Date | null;
+  reopened: boolean;
+  /** Messages of the batch that joined it (after the one that opened it, if it did). */
+  messagesTaken: number;
+}
+
+interface ThreadStep {
+  draft: CaseDraft;
+  created: boolean;
+  reopened: boolean;
+  /** The case's version and status right after this message, for its event. */
+  version: number;
+  status: CaseStatus;
+}
+
+function pairKey(residentId: string, inboxId: string): string {
+  return `${residentId}/${inboxId}`;
+}
+
+function openedDraft(input: InboundForCase, decision: TriageDecision): CaseDraft {
+  return {
+    id: randomUUID(),
+    opened: true,
+    residentId: input.residentId,
+    inboxId: input.inbox.id,
+    channel: input.channel,
+    departmentId: decision.departmentId,
+    serviceId: decision.serviceId,
+    subject: input.subject ?? null,
+    status: CaseStatus.New,
+    priority: decision.priority,
+    assigneeId: null,
+    version: 1,
+    openedAt: input.at,
+    lastInboundAt: input.at,
+    reopened: false,
+    messagesTaken: 0,
+  };
+}
+
+function joinedDraft(row: CaseRow): CaseDraft {
+  return {
+    id: row.id,
+    opened: false,
+    residentId: row.resident_id,
+    inboxId: row.inbox_id,
+    channel: row.channel,
+    departmentId: row.department_id,
+    serviceId: row.service_id,
+    subject: row.subject,
+    status: row.status,
+    priority: row.priority,
+    assigneeId: row.assignee_id,
+    version: row.version,
+    openedAt: row.created_at,
+    lastInboundAt: row.last_inbound_at,
+    reopened: false,
+    messagesTaken: 0,
+  };
+}
+
+function toNewCase(d: CaseDraft): NewInboundCase {
+  return {
+    id: d.id,
+    residentId: d.residentId,
+    inboxId: d.inboxId,
+    channel: d.channel,
+    departmentId: d.departmentId,
+    serviceId: d.serviceId,
+    priority: d.priority,
+    subject: d.subject,
+    at: d.openedAt,
+    status: d.status,
+    version: d.version,
+    lastInboundAt: d.lastInboundAt ?? d.openedAt,
+    messagesAfterOpening: d.messagesTaken,
+  };
+}
+
+function toInboundChange(d: CaseDraft) {
+  return { caseId: d.id, status: d.status, priority: d.priority, at: d.lastInboundAt!, reopened: d.reopened, messages: d.messagesTaken };
 }

@@ -46,6 +46,10 @@ export class Env {
   @IsEnum(ProcessRole)
   PROCESS_ROLE: ProcessRole = ProcessRole.All;
 
+  /** false: this process neither consumes jobs nor schedules the sweep, whatever its role (the admin command line). */
+  @Transform(toBool) @IsBoolean()
+  JOBS_WORKER = true;
+
   /** Signs staff tokens and session cookies. Required with DATABASE_URL; the embedded mode makes one in DATA_DIR. */
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(32, { message: 'must be at least 32 characters' })
   AUTH_SECRET?: string;
@@ -76,6 +80,14 @@ export class Env {
 
   @Transform(toInt) @IsInt() @Min(100) @Max(86_400_000)
   SWEEP_STUCK_AFTER_MS = 120_000;
+
+  /** How long an agent whose last console socket dropped stays in their presence before going offline (a reload is not a sign-off). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
+  CONSOLE_OFFLINE_GRACE_MS = 15_000;
+
+  /** How often auto-assigning departments are checked for waiting cases, besides the events that trigger it. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000)
+  AUTO_ASSIGN_SWEEP_MS = 30_000;
 
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL = 'log';

@@ -20,11 +20,21 @@ let embedded: EmbeddedPostgres | undefined;
           embedded = await startEmbeddedPostgres(env.DATA_DIR, env.DATABASE_POOL_SIZE);
           url = embedded.url;
         }
-        return { ...dataSourceOptions(url, env.DATABASE_POOL_SIZE), retryAttempts: 3, retryDelay: 500 };
+        return {
+          ...dataSourceOptions(url, env.DATABASE_POOL_SIZE),
+          retryAttempts: 3,
+          retryDelay: 500,
+          toRetry: (e: unknown) => !(e instanceof PendingMigrations), // retrying cannot migrate the schema
+        };
       },
       dataSourceFactory: async (options) => {
         const ds = await new DataSource(options!).initialize();
-        await ensureMigrated(ds, !!embedded);
+        try {
+          await ensureMigrated(ds, !!embedded);
+        } catch (e) {
+          await ds.destroy();
+          throw e;
+        }
         return ds;
       },
     }),
@@ -40,6 +50,12 @@ export class DatabaseModule implements OnApplicationShutdown {
   }
 }
 
+class PendingMigrations extends Error {
+  constructor() {
+    super('The database has pending migrations: run `npm run hub -- migrate` first');
+  }
+}
+
 /**
  * The embedded database migrates itself (zero setup). A shared PostgreSQL is migrated on purpose with
  * `npm run hub -- migrate`, so that several app processes never race each other over the schema.
@@ -51,5 +67,5 @@ async function ensureMigrated(ds: DataSource, autoMigrate: boolean): Promise<voi
     new Logger('Database').log('embedded database migrated');
     return;
   }
-  throw new Error('The database has pending migrations: run `npm run hub -- migrate` first');
+  throw new PendingMigrations();
 }

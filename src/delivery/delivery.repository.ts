@@ -4,9 +4,10 @@ import { Channel, DeliveryStatus } from '../common/enum';
 import { Db } from '../database/db';
 import { MessageRow } from '../messages/message.repository';
 
-/** $1 the new status, $2 the provider's id (if now known), $3 the reason (for failed). */
+/** $1 the new status, $2 the provider's id (if now known), $3 the reason (for failed). `sent_at` is when it left us. */
 const ADVANCE_SET = `delivery_status = $1, delivery_lease_until = NULL, updated_at = now(),
   provider_message_id = coalesce($2, provider_message_id),
+  sent_at = CASE WHEN $1 = 'sent' THEN now() ELSE sent_at END,
   delivery_reason = CASE WHEN $1 = 'failed' THEN $3 WHEN $1 = 'sent' THEN NULL ELSE delivery_reason END`;
 
 /** The delivery module's queries: it owns the delivery columns of the message table. */
@@ -45,12 +46,21 @@ export class DeliveryRepository {
     return rows[0];
   }
 
-  /** The same, for a provider's status callback that knows only its own id for the message. */
-  async advanceByProviderId(m: EntityManager, channel: Channel, providerMessageId: string, to: DeliveryStatus, from: DeliveryStatus[], reason?: string): Promise<MessageRow | undefined> {
+  /** The same, for a provider's status callback that knows only its own id for the message (and maybe the inbox). */
+  async advanceByProviderId(
+    m: EntityManager,
+    channel: Channel,
+    providerMessageId: string,
+    to: DeliveryStatus,
+    from: DeliveryStatus[],
+    reason?: string,
+    inboxId?: string,
+  ): Promise<MessageRow | undefined> {
     const [rows] = await m.query(
       `UPDATE message SET ${ADVANCE_SET}
-       WHERE channel = $4 AND provider_message_id = $2 AND delivery_status = ANY($5::text[]) RETURNING *`,
-      [to, providerMessageId, reason ?? null, channel, from],
+       WHERE channel = $4 AND provider_message_id = $2 AND delivery_status = ANY($5::text[])
+         AND ($6::uuid IS NULL OR case_id IN (SELECT id FROM "case" WHERE inbox_id = $6::uuid)) RETURNING *`,
+      [to, providerMessageId, reason ?? null, channel, from, inboxId ?? null],
     );
     return rows[0];
   }

@@ -1,15 +1,17 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { OnEvent } from '@nestjs/event-emitter';
 import { OutboundMessage, PermanentDeliveryError, TransientDeliveryError } from '../channels/channel-adapter';
 import { ChannelRegistry } from '../channels/channel-registry';
 import { CasesService } from '../cases/cases.service';
-import { Channel, DeliveryStatus, MessageDirection, ProcessRole } from '../common/enum';
+import { Channel, DeliveryStatus, MessageDirection } from '../common/enum';
 import { HubError } from '../common/errors';
 import { Env } from '../config/env';
 import { Db } from '../database/db';
 import { HubEvents } from '../events/hub-events';
 import { InboxesService } from '../inboxes/inboxes.service';
 import { JobQueue } from '../jobs/job-queue';
+import { runsJobWorker } from '../jobs/jobs.module';
 import { JobContext, JobName, JobOf } from '../jobs/job.types';
 import { OnJob } from '../jobs/on-job.decorator';
 import { MessageRow } from '../messages/message.repository';
@@ -46,7 +48,7 @@ export class DeliveryService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.env.PROCESS_ROLE !== ProcessRole.Api) await this.jobs.schedule(JobName.SweepQueuedMessages, this.env.SWEEP_INTERVAL_MS);
+    if (runsJobWorker(this.env)) await this.jobs.schedule(JobName.SweepQueuedMessages, this.env.SWEEP_INTERVAL_MS);
   }
 
   /** Every committed outbound message gets a delivery job; if this enqueue is lost, the sweep finds the row. */
@@ -76,10 +78,13 @@ export class DeliveryService implements OnApplicationBootstrap {
     if (stuck.length) this.logger.log(`sweep re-enqueued ${stuck.length} queued message(s)`);
   }
 
-  /** Applies a provider's status callback; a status that would move backwards is ignored. */
-  async applyProviderStatus(channel: Channel, providerMessageId: string, status: DeliveryStatus, reason?: string): Promise<MessageRow | undefined> {
+  /**
+   * Applies a provider's status callback; a status that would move backwards is ignored. `inboxId` limits it to
+   * messages on that inbox's cases, so one inbox's credentials cannot touch another inbox's messages.
+   */
+  async applyProviderStatus(channel: Channel, providerMessageId: string, status: DeliveryStatus, reason?: string, inboxId?: string): Promise<MessageRow | undefined> {
     return this.db.transaction(async (tx) => {
-      const row = await this.deliveries.advanceByProviderId(tx.manager, channel, providerMessageId, status, predecessorsOf(status), reason);
+      const row = await this.deliveries.advanceByProviderId(tx.manager, channel, providerMessageId, status, predecessorsOf(status), reason, inboxId);
       if (row) tx.emit('message.status-changed', { caseId: row.case_id, messageId: row.id, status, reason: row.delivery_reason });
       return row;
     });
@@ -97,7 +102,9 @@ export class DeliveryService implements OnApplicationBootstrap {
       tx.emit('message.status-changed', { caseId: requeued.case_id, messageId, status: DeliveryStatus.Queued, reason: null });
       return requeued;
     });
-    await this.enqueue(messageId);
+    // A job id of this round's own: the last round's job may still be finishing in the queue (its handler wrote
+    // `failed` before the queue removed it), and a repeated id would make this enqueue a silent no-op.
+    await this.enqueue(messageId, `deliver:${messageId}:resend-${randomUUID()}`);
     return row;
   }
 
@@ -105,8 +112,8 @@ export class DeliveryService implements OnApplicationBootstrap {
     return this.deliveries.listFailed(limit, before);
   }
 
-  private enqueue(messageId: string): Promise<void> {
-    return this.jobs.enqueue(JobName.DeliverMessage, { messageId }, { jobId: `deliver:${messageId}` });
+  private enqueue(messageId: string, jobId = `deliver:${messageId}`): Promise<void> {
+    return this.jobs.enqueue(JobName.DeliverMessage, { messageId }, { jobId });
   }
 
   private async send(message: MessageRow): Promise<{ providerMessageId: string }> {

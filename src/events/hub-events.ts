@@ -1,4 +1,4 @@
-import { CaseStatus, Channel, DeliveryStatus, MessageDirection } from '../common/enum';
+import { CaseStatus, Channel, DeliveryStatus, MessageDirection, Presence } from '../common/enum';
 
 /**
  * Every domain event, with its payload. Payloads carry ids and the case version, never entities, so a listener
@@ -10,6 +10,22 @@ export interface HubEvents {
   'message.created': { caseId: string; messageId: string; direction: MessageDirection; channel: Channel };
   'message.status-changed': { caseId: string; messageId: string; status: DeliveryStatus; reason?: string | null };
   'resident.merged': { residentId: string; mergedResidentId: string };
+  /** The case's owner changed: a claim, a takeover, a release (assigneeId null) or an auto-assignment. */
+  'case.assigned': { caseId: string; version: number; departmentId: string; assigneeId: string | null; previousAssigneeId: string | null; byAgentId: string | null; auto: boolean };
+  /** The case moved to another department and/or agent (a system message on the case records it). */
+  'case.transferred': {
+    caseId: string;
+    version: number;
+    fromDepartmentId: string;
+    toDepartmentId: string;
+    previousAssigneeId: string | null;
+    assigneeId: string | null;
+    byAgentId: string;
+  };
+  /** An internal note named these agents with @mentions. */
+  'note.mentioned': { caseId: string; messageId: string; agentIds: string[]; byAgentId: string };
+  /** An agent's presence or capacity changed (persisted on the agent row). */
+  'agent.presence-changed': { agentId: string; presence: Presence; capacity: number };
 }
 
 export type HubEventName = keyof HubEvents;

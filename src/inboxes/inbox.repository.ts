@@ -39,6 +39,12 @@ export class InboxRepository {
     return this.db.manager.query(`SELECT ${COLUMNS} FROM inbox ORDER BY name`);
   }
 
+  /** Replaces the inbox's token; the old one stops working. False when the inbox does not exist. */
+  async updateTokenHash(m: EntityManager, id: string, tokenHash: string): Promise<boolean> {
+    const rows = await m.query(`UPDATE inbox SET token_hash = $2 WHERE id = $1 RETURNING id`, [id, tokenHash]);
+    return rows.length > 0;
+  }
+
   async insert(
     m: EntityManager,
     row: { channel: Channel; name: string; address: string | null; departmentId: string; tokenHash: string; secret: string; settings: Record<string, unknown> },

@@ -79,7 +79,7 @@ export class InboxesService {
       throw HubError.validation('callback URL must be an http(s) URL', { field: 'callbackUrl' });
     }
     const department = await this.departments.getBySlugOrId(input.department);
-    const token = `hub_in_${randomBytes(24).toString('base64url')}`;
+    const token = newInboxToken();
     const secret = randomBytes(32).toString('base64url');
     const settings = { ...(input.settings ?? {}), ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}) };
     const row = await this.db.transaction((tx) =>
@@ -95,6 +95,21 @@ export class InboxesService {
     );
     return { inbox: toConfig(row), token, secret };
   }
+
+  /** A new token for the inbox (shown once); the old token stops working here at once, elsewhere within CACHE_MS. */
+  async rotateToken(inboxId: string): Promise<{ inbox: InboxConfig; token: string }> {
+    const inbox = await this.get(inboxId);
+    const token = newInboxToken();
+    await this.db.transaction(async ({ manager }) => {
+      if (!(await this.inboxes.updateTokenHash(manager, inbox.id, hashToken(token)))) throw HubError.notFound('Inbox', inboxId);
+    });
+    this.byToken.clear();
+    return { inbox, token };
+  }
+}
+
+function newInboxToken(): string {
+  return `hub_in_${randomBytes(24).toString('base64url')}`;
 }
 
 function toConfig(row: InboxRow): InboxConfig {

@@ -12,6 +12,7 @@ export class BullMqJobQueue extends JobQueue {
   private readonly connection: IORedis;
   private readonly queue: Queue;
   private worker?: Worker;
+  private workerConnection?: IORedis;
 
   constructor(
     redisUrl: string,
@@ -29,7 +30,7 @@ export class BullMqJobQueue extends JobQueue {
   async enqueue<N extends JobName>(name: N, payload: JobOf<N>, options: EnqueueOptions = {}): Promise<void> {
     const policy = this.policyFor(name);
     await this.queue.add(name, payload, {
-      jobId: options.jobId,
+      jobId: options.jobId === undefined ? undefined : bullJobId(options.jobId),
       delay: options.delayMs,
       attempts: options.attempts ?? policy.attempts,
       backoff: { type: 'exponential', delay: policy.backoffMs },
@@ -57,7 +58,7 @@ export class BullMqJobQueue extends JobQueue {
           throw e;
         }
       },
-      { connection: this.connection.duplicate(), prefix: this.prefix, concurrency: this.concurrency },
+      { connection: (this.workerConnection = this.connection.duplicate()), prefix: this.prefix, concurrency: this.concurrency },
     );
     this.worker.on('error', (e) => this.logger.warn(`worker: ${e.message}`));
     await this.worker.waitUntilReady();
@@ -66,6 +67,7 @@ export class BullMqJobQueue extends JobQueue {
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
+    this.workerConnection?.disconnect(); // BullMQ leaves connections it was given open
     this.connection.disconnect();
   }
 
@@ -76,4 +78,13 @@ export class BullMqJobQueue extends JobQueue {
       return 'down';
     }
   }
+}
+
+/**
+ * BullMQ refuses custom job ids that contain ':' (its own key separator) or look like integers, and throws from
+ * add(). Our ids (`deliver:<message id>`) are written for every driver, so they are escaped here, one-to-one.
+ */
+export function bullJobId(jobId: string): string {
+  const escaped = jobId.replace(/%/g, '%25').replace(/:/g, '%3A');
+  return /^\d+$/.test(escaped) ? `id%${escaped}` : escaped;
 }

@@ -2,11 +2,14 @@
 export enum JobName {
   DeliverMessage = 'delivery.send',
   SweepQueuedMessages = 'delivery.sweep',
+  /** Assigns waiting cases of an auto-assigning department (all of them without departmentId) round robin. */
+  AutoAssign = 'routing.auto-assign',
 }
 
 export interface JobPayloads {
   [JobName.DeliverMessage]: { messageId: string };
   [JobName.SweepQueuedMessages]: Record<string, never>;
+  [JobName.AutoAssign]: { departmentId?: string };
 }
 
 export type JobOf<N extends JobName> = JobPayloads[N];

@@ -13,7 +13,13 @@ export function retryPolicies(env: Env): Record<JobName, RetryPolicy> {
   return {
     [JobName.DeliverMessage]: { attempts: env.DELIVERY_MAX_ATTEMPTS, backoffMs: env.DELIVERY_BACKOFF_MS },
     [JobName.SweepQueuedMessages]: { attempts: 1, backoffMs: 1000 },
+    [JobName.AutoAssign]: { attempts: 5, backoffMs: 500 },
   };
+}
+
+/** Whether this process consumes jobs and runs schedules: not an API-only process, not the admin command line. */
+export function runsJobWorker(env: Env): boolean {
+  return env.PROCESS_ROLE !== ProcessRole.Api && env.JOBS_WORKER;
 }
 
 @Global()
@@ -51,7 +57,7 @@ export class JobsModule implements OnApplicationBootstrap, OnApplicationShutdown
     if (this.env.PROCESS_ROLE === ProcessRole.Api && !this.env.REDIS_URL) {
       throw new Error('Invalid environment variable:\n  PROCESS_ROLE=api needs REDIS_URL (without Redis, jobs run in the same process)');
     }
-    if (this.env.PROCESS_ROLE !== ProcessRole.Api) {
+    if (runsJobWorker(this.env)) {
       await this.queue.startWorker(handlers);
       this.logger.log(`worker started (${this.env.REDIS_URL ? 'BullMQ on Redis' : 'in-process'})`);
     }

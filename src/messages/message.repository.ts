@@ -44,33 +44,55 @@ export interface NewStaffMessage {
   authorAgentId: string | null;
   text: string;
   attachments?: AttachmentMeta[];
+  /** What redaction removed from the text (card numbers…), if anything. */
+  redactions?: Record<string, number> | null;
 }
 
 @Injectable()
 export class MessageRepository {
   constructor(private readonly db: Db) {}
 
-  async findByExternalId(m: EntityManager, channel: Channel, externalId: string): Promise<MessageRow | undefined> {
-    const rows = await m.query(`SELECT * FROM message WHERE channel = $1 AND external_id = $2`, [channel, externalId]);
-    return rows[0];
+  async findByExternalIds(m: EntityManager, keys: Array<{ channel: Channel; externalId: string }>): Promise<MessageRow[]> {
+    return m.query(
+      `SELECT m.* FROM unnest($1::text[], $2::text[]) AS k(channel, external_id)
+       JOIN message m ON m.channel = k.channel AND m.external_id = k.external_id
+       WHERE m.external_id IS NOT NULL`,
+      [keys.map((k) => k.channel), keys.map((k) => k.externalId)],
+    );
   }
 
-  /** Undefined when another transaction stored the same (channel, external id) first. */
-  async insertInboundIfNew(m: EntityManager, msg: NewInboundMessage): Promise<MessageRow | undefined> {
-    const rows = await m.query(
+  /**
+   * Inserts inbound messages in one statement, in the order given (one per (channel, external id)). Returns the rows
+   * stored; one that another transaction stored first is missing from them (the unique key decides).
+   */
+  async insertInboundManyIfNew(m: EntityManager, msgs: NewInboundMessage[]): Promise<MessageRow[]> {
+    const column = <T>(pick: (msg: NewInboundMessage) => T) => msgs.map(pick);
+    return m.query(
       `INSERT INTO message (case_id, direction, channel, external_id, identity_id, text, text_full, attachments, redactions, sent_at)
-       VALUES ($1, 'inbound', $2, $3, $4, $5, $6, $7, $8, $9)
+       SELECT case_id, 'inbound', channel, external_id, identity_id, text, text_full, attachments::jsonb, redactions::jsonb, sent_at
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+            WITH ORDINALITY AS v(case_id, channel, external_id, identity_id, text, text_full, attachments, redactions, sent_at, ord)
+       ORDER BY ord
        ON CONFLICT (channel, external_id) WHERE external_id IS NOT NULL DO NOTHING
        RETURNING *`,
-      [msg.caseId, msg.channel, msg.externalId, msg.identityId, msg.text, msg.textFull, JSON.stringify(msg.attachments), msg.redactions, msg.sentAt],
+      [
+        column((x) => x.caseId),
+        column((x) => x.channel),
+        column((x) => x.externalId),
+        column((x) => x.identityId),
+        column((x) => x.text),
+        column((x) => x.textFull),
+        column((x) => JSON.stringify(x.attachments)),
+        column((x) => (x.redactions ? JSON.stringify(x.redactions) : null)),
+        column((x) => x.sentAt),
+      ],
     );
-    return rows[0];
   }
 
   async insertStaffMessage(m: EntityManager, msg: NewStaffMessage): Promise<MessageRow> {
     const rows = await m.query(
-      `INSERT INTO message (case_id, direction, channel, author_agent_id, text, attachments, delivery_status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      `INSERT INTO message (case_id, direction, channel, author_agent_id, text, attachments, delivery_status, redactions)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
       [
         msg.caseId,
         msg.direction,
@@ -79,6 +101,7 @@ export class MessageRepository {
         msg.text,
         JSON.stringify(msg.attachments ?? []),
         msg.direction === MessageDirection.Outbound ? DeliveryStatus.Queued : null,
+        msg.redactions ?? null,
       ],
     );
     return rows[0];

@@ -10,15 +10,22 @@ import { MessageRepository, MessageRow, NewInboundMessage, NewStaffMessage } fro
 export class MessagesService {
   constructor(private readonly messages: MessageRepository) {}
 
-  findInbound(m: EntityManager, channel: Channel, externalId: string): Promise<MessageRow | undefined> {
-    return this.messages.findByExternalId(m, channel, externalId);
+  findInboundMany(m: EntityManager, keys: Array<{ channel: Channel; externalId: string }>): Promise<MessageRow[]> {
+    return this.messages.findByExternalIds(m, keys);
   }
 
-  /** Undefined when the same (channel, external id) was stored by a concurrent transaction. */
-  async recordInbound(tx: Tx, msg: NewInboundMessage): Promise<MessageRow | undefined> {
-    const row = await this.messages.insertInboundIfNew(tx.manager, msg);
-    if (row) tx.emit('message.created', { caseId: row.case_id, messageId: row.id, direction: MessageDirection.Inbound, channel: row.channel });
-    return row;
+  /**
+   * Stores residents' messages in one statement (one per (channel, external id)); answers in order, undefined where
+   * a concurrent transaction stored that message first.
+   */
+  async recordInboundMany(tx: Tx, msgs: NewInboundMessage[]): Promise<Array<MessageRow | undefined>> {
+    const rows = await this.messages.insertInboundManyIfNew(tx.manager, msgs);
+    const byKey = new Map(rows.map((r) => [`${r.channel}\u0000${r.external_id}`, r]));
+    return msgs.map((msg) => {
+      const row = byKey.get(`${msg.channel}\u0000${msg.externalId}`);
+      if (row) tx.emit('message.created', { caseId: row.case_id, messageId: row.id, direction: MessageDirection.Inbound, channel: row.channel });
+      return row;
+    });
   }
 
   async addStaffMessage(tx: Tx, msg: NewStaffMessage): Promise<MessageRow> {

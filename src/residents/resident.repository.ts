@@ -25,35 +25,49 @@ export interface ResidentRow {
 export class ResidentRepository {
   constructor(private readonly db: Db) {}
 
-  async findIdentity(m: EntityManager, channel: Channel, address: string): Promise<IdentityRow | undefined> {
-    const rows = await m.query(`SELECT * FROM identity WHERE channel = $1 AND address = $2`, [channel, address]);
-    return rows[0];
-  }
-
   async findIdentityById(id: string): Promise<IdentityRow | undefined> {
     const rows = await this.db.manager.query(`SELECT * FROM identity WHERE id = $1`, [id]);
     return rows[0];
   }
 
   /**
-   * Creates a resident and their first identity in one statement. Returns undefined when another transaction
-   * created the identity first (the unique key decides; the caller retries and finds it).
+   * Creates the identities at these addresses that do not exist yet, each with a resident of its own, in one
+   * statement and in the order given; returns those it created. One that exists, or that another transaction is
+   * creating (waited for), is left out: the caller locks it with lockIdentities. Callers pass addresses in one
+   * global order, so that concurrent batches cannot deadlock.
    */
-  async insertResidentWithIdentity(m: EntityManager, channel: Channel, address: string, name: string | null): Promise<IdentityRow | undefined> {
-    const rows = await m.query(
-      `WITH r AS (INSERT INTO resident (name) VALUES ($3) RETURNING id)
-       INSERT INTO identity (resident_id, channel, address, display_name)
-       SELECT r.id, $1, $2, $3 FROM r
-       ON CONFLICT (channel, address) DO NOTHING
-       RETURNING *`,
-      [channel, address, name],
+  async insertIdentitiesIfNew(m: EntityManager, rows: Array<{ channel: Channel; address: string; name: string | null }>): Promise<IdentityRow[]> {
+    return m.query(
+      `WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS v(channel, address, name, ord)),
+       i AS (INSERT INTO identity (resident_id, channel, address, display_name)
+             SELECT gen_random_uuid(), channel, address, name FROM v ORDER BY ord
+             ON CONFLICT (channel, address) DO NOTHING
+             RETURNING *),
+       r AS (INSERT INTO resident (id, name) SELECT resident_id, display_name FROM i)
+       SELECT * FROM i`,
+      [rows.map((r) => r.channel), rows.map((r) => r.address), rows.map((r) => r.name)],
     );
-    return rows[0];
   }
 
-  async setDisplayName(m: EntityManager, identityId: string, residentId: string, name: string): Promise<void> {
-    await m.query(`UPDATE identity SET display_name = $2 WHERE id = $1`, [identityId, name]);
-    await m.query(`UPDATE resident SET name = $2, updated_at = now() WHERE id = $1 AND name IS NULL`, [residentId, name]);
+  /** The identities at these addresses, locked until the caller's transaction ends, in the order given. */
+  async lockIdentities(m: EntityManager, keys: Array<{ channel: Channel; address: string }>): Promise<IdentityRow[]> {
+    return m.query(
+      `SELECT i.* FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS v(channel, address, ord)
+       JOIN identity i ON i.channel = v.channel AND i.address = v.address
+       ORDER BY v.ord
+       FOR NO KEY UPDATE OF i`,
+      [keys.map((k) => k.channel), keys.map((k) => k.address)],
+    );
+  }
+
+  /** New display names for identities, in one statement; a resident's name is filled in only where it has none. */
+  async setDisplayNames(m: EntityManager, rows: Array<{ identityId: string; residentId: string; displayName: string; residentName: string }>): Promise<void> {
+    await m.query(
+      `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) AS v(identity_id, resident_id, display_name, resident_name)),
+       i AS (UPDATE identity SET display_name = v.display_name FROM v WHERE identity.id = v.identity_id)
+       UPDATE resident SET name = v.resident_name, updated_at = now() FROM v WHERE resident.id = v.resident_id AND resident.name IS NULL`,
+      [rows.map((r) => r.identityId), rows.map((r) => r.residentId), rows.map((r) => r.displayName), rows.map((r) => r.residentName)],
+    );
   }
 
   async findResident(id: string, m: EntityManager = this.db.manager): Promise<ResidentRow | undefined> {

@@ -2,12 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { Channel } from '../common/enum';
 import { Tx } from '../database/db';
 import { HubError } from '../common/errors';
-import { IdentityRow, ResidentRepository } from './resident.repository';
+import { IdentityRow, ResidentRepository, ResidentRow } from './resident.repository';
 
 export interface ResolvedIdentity {
   residentId: string;
   identityId: string;
   created: boolean;
+}
+
+export interface ResidentWithIdentities {
+  resident: ResidentRow;
+  identities: IdentityRow[];
 }
 
 /** Thrown inside a unit of work when a concurrent transaction won a unique key: run the unit again. */
@@ -25,15 +30,90 @@ export class ResidentsService {
     return row;
   }
 
-  /** The resident behind a channel address, created on first contact. */
+  /** The resident behind a channel address, created on first contact; locked until the transaction ends. */
   async resolveIdentity(tx: Tx, channel: Channel, address: string, name?: string): Promise<ResolvedIdentity> {
-    const existing = await this.residents.findIdentity(tx.manager, channel, address);
-    if (existing) {
-      if (name && name !== existing.display_name) await this.residents.setDisplayName(tx.manager, existing.id, existing.resident_id, name);
-      return { residentId: existing.resident_id, identityId: existing.id, created: false };
-    }
-    const created = await this.residents.insertResidentWithIdentity(tx.manager, channel, address, name ?? null);
-    if (!created) throw new RetryUnit(`identity ${channel}:${address} was created concurrently`);
-    return { residentId: created.resident_id, identityId: created.id, created: true };
+    const [resolved] = await this.resolveIdentities(tx, [{ channel, address, name }]);
+    return resolved;
   }
+
+  /**
+   * resolveIdentity for every sender of an intake batch (one answer per sender, in order), in two or three
+   * statements. Each identity stays locked until the transaction ends, so intake for one resident in concurrent
+   * transactions queues up rather than racing; addresses are taken in one global order so that it cannot deadlock.
+   */
+  async resolveIdentities(tx: Tx, senders: Array<{ channel: Channel; address: string; name?: string }>): Promise<ResolvedIdentity[]> {
+    const wanted = new Map<string, { channel: Channel; address: string; names: string[] }>();
+    for (const s of senders) {
+      if (!wanted.has(identityKey(s))) wanted.set(identityKey(s), { channel: s.channel, address: s.address, names: [] });
+      if (s.name) wanted.get(identityKey(s))!.names.push(s.name);
+    }
+    const ordered = [...wanted.keys()].sort().map((k) => wanted.get(k)!);
+    const created = await this.residents.insertIdentitiesIfNew(tx.manager, ordered.map((w) => ({ channel: w.channel, address: w.address, name: w.names[0] ?? null })));
+    const found = new Map(created.map((row) => [identityKey(row), { row, created: true }]));
+    const existing = ordered.filter((w) => !found.has(identityKey(w)));
+    if (existing.length) for (const row of await this.residents.lockIdentities(tx.manager, existing)) found.set(identityKey(row), { row, created: false });
+
+    const renames = [];
+    for (const w of ordered) {
+      const f = found.get(identityKey(w));
+      if (!f) throw new RetryUnit(`identity ${w.channel}:${w.address} was neither created nor found`);
+      const names = namesAfter(f.row.display_name, w.names);
+      if (names) renames.push({ identityId: f.row.id, residentId: f.row.resident_id, ...names });
+    }
+    if (renames.length) await this.residents.setDisplayNames(tx.manager, renames);
+    return senders.map((s) => {
+      const f = found.get(identityKey(s))!;
+      const result = { residentId: f.row.resident_id, identityId: f.row.id, created: f.created };
+      f.created = false; // the sender's later messages found the identity their first one created
+      return result;
+    });
+  }
+
+  /** A resident and their identities (a merged-away resident too: its mergedIntoId says where it went). */
+  async getWithIdentities(id: string): Promise<ResidentWithIdentities> {
+    const resident = UUID.test(id) ? await this.residents.findResident(id) : undefined;
+    if (!resident) throw HubError.notFound('Resident', id);
+    return { resident, identities: await this.residents.listIdentities(id) };
+  }
+
+  /**
+   * Folds `otherId` into `intoId` inside the caller's transaction: every identity of the other resident moves over
+   * and the other is marked merged. Both rows are locked in id order, so two merges of the same pair cannot
+   * deadlock or both succeed. The caller moves the cases in the same transaction.
+   */
+  async absorb(tx: Tx, intoId: string, otherId: string): Promise<{ identitiesMoved: number }> {
+    if (intoId === otherId) throw HubError.validation('residentId: a resident cannot be merged into itself', { field: 'residentId' });
+    const locked = new Map<string, ResidentRow | undefined>();
+    for (const id of [intoId, otherId].sort()) locked.set(id, UUID.test(id) ? await this.residents.findResidentForUpdate(tx.manager, id) : undefined);
+    const into = locked.get(intoId);
+    const other = locked.get(otherId);
+    if (!into) throw HubError.notFound('Resident', intoId);
+    if (!other) throw HubError.notFound('Resident', otherId);
+    if (into.merged_into_id) throw HubError.conflict(`Resident ${intoId} was already merged into ${into.merged_into_id}: merge into that one`, { field: 'id' });
+    if (other.merged_into_id) throw HubError.conflict(`Resident ${otherId} was already merged into ${other.merged_into_id}`, { field: 'residentId' });
+    const identitiesMoved = await this.residents.moveIdentities(tx.manager, otherId, intoId);
+    await this.residents.markMerged(tx.manager, otherId, intoId);
+    return { identitiesMoved };
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function identityKey(i: { channel: string; address: string }): string {
+  return `${i.channel}\u0000${i.address}`;
+}
+
+/**
+ * What a run of names does to an identity, message by message as resolveIdentity would: each name that differs
+ * from the current one replaces it, and the first such name fills in the resident's name if it has none.
+ */
+function namesAfter(current: string | null, names: string[]): { displayName: string; residentName: string } | undefined {
+  let displayName = current;
+  let residentName: string | undefined;
+  for (const name of names) {
+    if (name === displayName) continue;
+    residentName ??= name;
+    displayName = name;
+  }
+  return residentName === undefined ? undefined : { displayName: displayName!, residentName };
 }

@@ -23,11 +23,13 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** The zero-setup default: embedded PGlite in a temporary data folder instead of the test's PostgreSQL. */
   embedded?: boolean;
+  /** Another app's database (several app processes on one database): used as is, and left for its owner to drop. */
+  database?: TestDatabase;
 }
 
 /** The whole hub on loopback, on its own fresh database (and Redis key prefix). */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db = options.embedded ? await embeddedDatabase() : await createTestDatabase();
+  const db = options.database ?? (options.embedded ? await embeddedDatabase() : await createTestDatabase());
   const app = await createApp({
     NODE_ENV: 'test',
     DATABASE_URL: options.embedded ? '' : db.url,
@@ -49,7 +51,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     get: (token) => app.get(token as never),
     close: async () => {
       await app.close();
-      await db.drop();
+      if (!options.database) await db.drop();
     },
   };
 }

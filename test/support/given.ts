@@ -1,3 +1,5 @@
+import { Agent, AgentsService } from '../../src/agents/agents.service';
+import { AgentRole } from '../../src/common/enum';
 import { InboxesService } from '../../src/inboxes/inboxes.service';
 import { TestApp } from './app';
 
@@ -24,4 +26,30 @@ export async function postApiMessage(t: TestApp, token: string, body: unknown, h
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** A staff member created through AgentsService and signed in over HTTP, as the console would. */
+export async function givenAgent(
+  t: TestApp,
+  opts: { role?: AgentRole; departments?: string[]; password?: string; email?: string; name?: string; capacity?: number } = {},
+): Promise<{ agent: Agent; token: string; password: string; cookie: string }> {
+  const password = opts.password ?? `pw-${Math.random().toString(36).slice(2)}-long-enough`;
+  const role = opts.role ?? AgentRole.Agent;
+  const agent = await t.get(AgentsService).create({
+    email: opts.email ?? `${role}-${Math.random().toString(36).slice(2, 10)}@council.test`,
+    name: opts.name ?? `Test ${role}`,
+    role,
+    departments: opts.departments ?? (role === AgentRole.Admin ? [] : ['customer-services']),
+    password,
+    capacity: opts.capacity,
+  });
+  const res = await fetch(`${t.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: agent.email, password }),
+  });
+  if (res.status !== 200) throw new Error(`givenAgent: sign-in answered ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { token: string };
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
+  return { agent, token: body.token, password, cookie };
 }

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
-import { Channel } from '../../common/enum';
+import { Channel, DeliveryStatus } from '../../common/enum';
 import { HubError } from '../../common/errors';
 import { validateDto } from '../../common/validate';
 import {
   ChannelAdapter,
+  DeliveryStatusUpdate,
   InboundMessage,
   InboxConfig,
   OutboundMessage,
@@ -13,7 +14,13 @@ import {
   TransientDeliveryError,
 } from '../channel-adapter';
 import { ChannelAdapterProvider } from '../channel-registry';
-import { ApiInboundMessageDto } from './api-message.dto';
+import { ApiInboundMessageDto, ApiStatus, ApiStatusDto } from './api-message.dto';
+
+const API_STATUS: Record<ApiStatus, DeliveryStatus> = {
+  delivered: DeliveryStatus.Delivered,
+  read: DeliveryStatus.Read,
+  failed: DeliveryStatus.Failed,
+};
 
 export const SIGNATURE_HEADER = 'X-Hub-Signature-256';
 
@@ -53,6 +60,16 @@ export class ApiChannelAdapter implements ChannelAdapter {
         sentAt: dto.sentAt ? new Date(dto.sentAt) : undefined,
       },
     ];
+  }
+
+  /** The receiving system reports what became of a reply, naming it by the id it answered with. */
+  parseStatus(req: RawRequest): DeliveryStatusUpdate[] {
+    const dto = validateDto(ApiStatusDto, req.body);
+    const providerMessageId = dto.providerMessageId.trim();
+    if (!providerMessageId) throw HubError.validation('providerMessageId: must not be blank', { field: 'providerMessageId' });
+    const status = API_STATUS[dto.status];
+    const reason = dto.reason?.trim() || (status === DeliveryStatus.Failed ? 'reported as failed by the receiving system' : undefined);
+    return [{ providerMessageId, status, reason }];
   }
 
   async send(msg: OutboundMessage, inbox: InboxConfig): Promise<{ providerMessageId: string }> {

@@ -3,10 +3,11 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nes
 import { Request, Response } from 'express';
 import { Channel } from '../../common/enum';
 import { Env } from '../../config/env';
+import { DeliveryService } from '../../delivery/delivery.service';
 import { InboxesService } from '../../inboxes/inboxes.service';
 import { IntakeService } from '../../intake/intake.service';
 import { bearerToken, requireJson, toRawRequest } from '../raw-request';
-import { ApiInboundMessageDto, IntakeResultDto } from './api-message.dto';
+import { ApiInboundMessageDto, ApiStatusDto, ApiStatusResultDto, IntakeResultDto } from './api-message.dto';
 import { ApiChannelAdapter } from './api.adapter';
 
 @ApiTags('channels')
@@ -16,6 +17,7 @@ export class ApiChannelController {
     private readonly adapter: ApiChannelAdapter,
     private readonly inboxes: InboxesService,
     private readonly intake: IntakeService,
+    private readonly delivery: DeliveryService,
     private readonly env: Env,
   ) {}
 
@@ -35,5 +37,19 @@ export class ApiChannelController {
     const result = await this.intake.receive(message, inbox);
     if (result.duplicate) res.status(200);
     return { caseId: result.caseId, reference: result.reference, messageId: result.messageId };
+  }
+
+  @Post('status')
+  @HttpCode(200)
+  @ApiBearerAuth('inbox-token')
+  @ApiOperation({ summary: 'What became of a reply: delivered, read or failed. Late or backward reports are ignored' })
+  @ApiBody({ type: ApiStatusDto })
+  @ApiResponse({ status: 200, type: ApiStatusResultDto })
+  async status(@Req() req: RawBodyRequest<Request>, @Headers('authorization') auth: string | undefined): Promise<ApiStatusResultDto> {
+    const inbox = await this.inboxes.authenticate(bearerToken(auth), Channel.Api);
+    requireJson(req);
+    const [update] = this.adapter.parseStatus(toRawRequest(req, this.env));
+    const row = await this.delivery.applyProviderStatus(Channel.Api, update.providerMessageId, update.status, update.reason, inbox.id);
+    return { applied: row !== undefined };
   }
 }

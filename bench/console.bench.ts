@@ -1,0 +1,307 @@
+/**
+ * Agent console latency: how long a resident's message takes to reach the agents' screens, and how fast agents
+ * claim cases when many race for them.
+ *
+ *   npm run bench:console [-- --rate 200 --duration 10 --agents 50 --racers 200 --rounds 3 --redis]
+ *
+ * (each flag also as env: BENCH_RATE, BENCH_DURATION, ...; the hub's own settings such as DATABASE_POOL_SIZE pass
+ * through the environment to it.)
+ *
+ * 1. A fresh database (CREATE DATABASE, migrations); the built hub as a child process on a free loopback port
+ *    (with --redis: on Redis, socket.io streams adapter and BullMQ, under a key prefix of its own); an API inbox;
+ *    agents in one department, signed in over HTTP.
+ * 2. Baseline: messages POSTed through the API channel at a fixed rate (open loop) for D seconds with no console
+ *    connected: the POST's own latency.
+ * 3. The same with `agents` console sockets connected: POST latency again, and the latency from sending the POST
+ *    to the `message:created` push arriving at each agent's socket (every agent sees every message).
+ * 4. `racers` agents connected, all sending `case:claim-next` at once, `rounds` times: ack latency, and double
+ *    owners (two acks for one case, or an ack the database disagrees with), which must be 0.
+ * It prints figures and asserts nothing; the database (and Redis keys) are removed at the end. Loopback only.
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { Agent as HttpAgent, request } from 'node:http';
+import IORedis from 'ioredis';
+import { Client } from 'pg';
+import { io, Socket } from 'socket.io-client';
+import { hashPassword } from '../src/agents/agents.service';
+import { createDataSource } from '../src/database/data-source';
+import { createApiInbox, HubProcess, startHubProcess } from '../test/support/hub-process';
+import { adminQuery, databaseUrl, ensureServicesRunning, PG_ADMIN_URL, TEST_REDIS_URL } from '../test/support/services';
+import { cpuSnapshot, cpuUsageSince, CpuUsage, percentile } from './support/load';
+
+interface Options {
+  rate: number;
+  duration: number;
+  agents: number;
+  racers: number;
+  rounds: number;
+  redis: boolean;
+}
+
+const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]'];
+const PASSWORD = 'bench-password-long-enough';
+
+async function main(): Promise<void> {
+  const o = options();
+  const run = randomBytes(3).toString('hex');
+  const dbName = `hub_bench_console_${run}`;
+  const prefix = `hubbench:${run}`;
+  if (!LOOPBACK.includes(new URL(PG_ADMIN_URL).hostname)) throw new Error(`only a loopback PostgreSQL: ${PG_ADMIN_URL}`);
+  if (o.redis && !LOOPBACK.includes(new URL(TEST_REDIS_URL).hostname)) throw new Error(`only a loopback Redis: ${TEST_REDIS_URL}`);
+  ensureServicesRunning();
+  let hub: HubProcess | undefined;
+  const sockets: Socket[] = [];
+  const cleanup = async () => {
+    for (const s of sockets) s.disconnect();
+    await hub?.kill();
+    await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    if (o.redis) await dropRedisKeys(prefix);
+  };
+  const watchdog = setTimeout(() => void cleanup().finally(() => (console.error('bench: out of time'), process.exit(2))), (o.duration * 4 + 300) * 1000);
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  try {
+    const url = await createDatabase(dbName);
+    const env: Record<string, string> = { DATABASE_URL: url, LOG_LEVEL: 'warn', CONSOLE_OFFLINE_GRACE_MS: '600000' };
+    if (o.redis) Object.assign(env, { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix });
+    hub = await startHubProcess({ env });
+    const port = Number(new URL(hub.url).port);
+    const db = new Client({ connectionString: url });
+    await db.connect();
+    const inbox = await createApiInbox(url, async (sql, params) => (await db.query(sql, params)).rows);
+    console.log(`hub pid ${hub.pid} on ${hub.url} (${o.redis ? `Redis, prefix ${prefix}` : 'one process, no Redis'}); PostgreSQL database ${dbName}`);
+    const tokens = await signIn(db, hub.url, Math.max(o.agents, o.racers), run);
+    console.log(`${tokens.length} agents signed in; load: ${o.rate} messages/s for ${o.duration} s per phase`);
+
+    const quiet = await postAtRate(port, inbox.token, o, run, 'quiet', undefined);
+    const listeners = await connectAll(hub.url, tokens.slice(0, o.agents), sockets);
+    const cpu0 = cpuSnapshot(hub.pid);
+    const watched = await postAtRate(port, inbox.token, o, run, 'watched', listeners);
+    const watchedCpu = cpuUsageSince(cpu0);
+    const racers = [...listeners, ...(await connectAll(hub.url, tokens.slice(o.agents, o.racers), sockets))].slice(0, o.racers);
+    const race = await claimRace(racers, o.rounds, db);
+    await db.end();
+    report(o, quiet, watched, watchedCpu, race);
+  } finally {
+    clearTimeout(watchdog);
+    await cleanup();
+  }
+}
+
+interface PhaseResult {
+  sent: number;
+  acked: number;
+  failed: number;
+  postMs: number[];
+  /** Latency from sending the POST to the push at a socket, one per (agent, message). */
+  pushMs: number[];
+  pushesExpected: number;
+  elapsedS: number;
+}
+
+/** Open loop: a POST every 1/rate s whatever the answers do; each message from a new or returning resident. */
+async function postAtRate(port: number, token: string, o: Options, run: string, phase: string, listeners: Socket[] | undefined): Promise<PhaseResult> {
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
+  const sentAt = new Map<string, number>();
+  const pushMs: number[] = [];
+  const onPush = (p: { message?: { text?: string } }) => {
+    const at = sentAt.get(p.message?.text ?? '');
+    if (at !== undefined) pushMs.push(performance.now() - at);
+  };
+  for (const s of listeners ?? []) s.on('message:created', onPush);
+  const total = Math.round(o.rate * o.duration);
+  const postMs: number[] = [];
+  let failed = 0;
+  const inFlight: Array<Promise<void>> = [];
+  const t0 = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / o.rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const text = `bench ${run} ${phase} ${i}`;
+    const resident = i % 4 === 0 ? `new-${run}-${phase}-${i}` : `resident-${run}-${i % 500}`;
+    const body = JSON.stringify({ externalId: `bench-${run}-${phase}-${i}`, from: { address: `${resident}@example.org` }, text });
+    const begin = performance.now();
+    sentAt.set(text, begin);
+    inFlight.push(
+      post(agent, port, token, body).then(
+        (status) => {
+          if (status === 201) postMs.push(performance.now() - begin);
+          else failed++;
+        },
+        () => void failed++,
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  const elapsedS = (performance.now() - t0) / 1000;
+  const pushesExpected = (listeners?.length ?? 0) * postMs.length;
+  // Pushes still on their way: give them a moment (reported as missing if they never come).
+  for (let i = 0; i < 50 && pushMs.length < pushesExpected; i++) await new Promise((r) => setTimeout(r, 100));
+  for (const s of listeners ?? []) s.off('message:created', onPush);
+  agent.destroy();
+  return { sent: total, acked: postMs.length, failed, postMs, pushMs, pushesExpected, elapsedS };
+}
+
+interface RaceResult {
+  claims: number;
+  nothingLeft: number;
+  errors: Map<string, number>;
+  claimMs: number[];
+  doubleOwners: number;
+  databaseDisagrees: number;
+}
+
+/** Every racer sends case:claim-next at the same moment, `rounds` times over. */
+async function claimRace(racers: Socket[], rounds: number, db: Client): Promise<RaceResult> {
+  const claimMs: number[] = [];
+  const errors = new Map<string, number>();
+  const owner = new Map<string, number>();
+  let doubleOwners = 0;
+  let nothingLeft = 0;
+  for (let round = 0; round < rounds; round++) {
+    await Promise.all(
+      racers.map(async (socket, agent) => {
+        const begin = performance.now();
+        const ack = (await socket.timeout(30_000).emitWithAck('case:claim-next', {})) as { ok: boolean; case?: { id: string }; error?: { code: string; message: string } };
+        claimMs.push(performance.now() - begin);
+        if (ack.ok && ack.case) {
+          if (owner.has(ack.case.id)) doubleOwners++;
+          owner.set(ack.case.id, agent);
+        } else if (ack.error?.message.startsWith('Nothing is waiting')) nothingLeft++;
+        else errors.set(`${ack.error?.code}: ${ack.error?.message}`, (errors.get(`${ack.error?.code}: ${ack.error?.message}`) ?? 0) + 1);
+      }),
+    );
+  }
+  const agentIds = await Promise.all(racers.map(async (s) => (s as Socket & { agentId: string }).agentId));
+  const rows = (await db.query(`SELECT id, assignee_id FROM "case" WHERE id = ANY($1::uuid[])`, [[...owner.keys()]])).rows as Array<{ id: string; assignee_id: string }>;
+  const databaseDisagrees = rows.filter((r) => r.assignee_id !== agentIds[owner.get(r.id)!]).length + (owner.size - rows.length);
+  return { claims: owner.size, nothingLeft, errors, claimMs, doubleOwners, databaseDisagrees };
+}
+
+/** Agents straight into the database (one password hash for all: hashing is not what is measured), then signed in over HTTP. */
+async function signIn(db: Client, hubUrl: string, count: number, run: string): Promise<Array<{ id: string; token: string }>> {
+  const hash = await hashPassword(PASSWORD);
+  const [{ id: departmentId }] = (await db.query(`SELECT id FROM department WHERE slug = 'customer-services'`)).rows;
+  const emails = Array.from({ length: count }, (_, i) => `bench-${run}-${i}@council.test`);
+  const { rows } = await db.query(
+    `INSERT INTO agent (email, name, role, password_hash, capacity, presence)
+     SELECT e, 'Bench agent ' || n, 'agent', $2, 20, 'available' FROM unnest($1::text[]) WITH ORDINALITY AS x(e, n) RETURNING id, email`,
+    [emails, hash],
+  );
+  await db.query(`INSERT INTO agent_department (agent_id, department_id) SELECT unnest($1::uuid[]), $2`, [rows.map((r) => r.id), departmentId]);
+  const byEmail = new Map(rows.map((r) => [r.email as string, r.id as string]));
+  const tokens: Array<{ id: string; token: string }> = [];
+  for (let i = 0; i < emails.length; i += 8) {
+    const batch = emails.slice(i, i + 8);
+    tokens.push(
+      ...(await Promise.all(
+        batch.map(async (email) => {
+          const res = await fetch(`${hubUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+          if (res.status !== 200) throw new Error(`sign-in of ${email} answered ${res.status}: ${await res.text()}`);
+          return { id: byEmail.get(email)!, token: ((await res.json()) as { token: string }).token };
+        }),
+      )),
+    );
+  }
+  return tokens;
+}
+
+async function connectAll(hubUrl: string, agents: Array<{ id: string; token: string }>, all: Socket[]): Promise<Socket[]> {
+  return Promise.all(
+    agents.map(
+      (a) =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = io(`${hubUrl}/console`, { auth: { token: a.token }, transports: ['websocket'], reconnection: false, forceNew: true });
+          (socket as Socket & { agentId: string }).agentId = a.id;
+          all.push(socket);
+          socket.once('hello', () => resolve(socket));
+          socket.once('connect_error', reject);
+        }),
+    ),
+  );
+}
+
+function post(agent: HttpAgent, port: number, token: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, method: 'POST', path: '/channels/api/messages', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+        res.once('error', reject);
+      },
+    );
+    req.setTimeout(30_000, () => req.destroy(new Error('no answer in 30 s')));
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+async function createDatabase(name: string): Promise<string> {
+  await adminQuery(`CREATE DATABASE ${name}`);
+  await adminQuery(`ALTER DATABASE ${name} SET synchronous_commit = on`);
+  const url = databaseUrl(name);
+  const ds = await createDataSource(url).initialize();
+  await ds.runMigrations({ transaction: 'each' });
+  await ds.destroy();
+  return url;
+}
+
+async function dropRedisKeys(prefix: string): Promise<void> {
+  const redis = new IORedis(TEST_REDIS_URL, { lazyConnect: true });
+  await redis.connect();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+function report(o: Options, quiet: PhaseResult, watched: PhaseResult, cpu: CpuUsage, race: RaceResult): void {
+  const sorted = (xs: number[]) => Float64Array.from(xs).sort();
+  const ms = (xs: number[], p: number) => (xs.length ? percentile(sorted(xs), p).toFixed(1) : '-').padStart(8);
+  const row = (label: string, xs: number[], n: string) => console.log(`${label.padEnd(46)}${n.padStart(10)}${ms(xs, 50)}${ms(xs, 99)}${ms(xs, 100)}`);
+  console.log(`\n${''.padEnd(46)}${'count'.padStart(10)}${'p50 ms'.padStart(8)}${'p99'.padStart(8)}${'max'.padStart(8)}`);
+  row(`POST /channels/api/messages, no console`, quiet.postMs, `${quiet.acked}`);
+  row(`POST /channels/api/messages, ${o.agents} agents listening`, watched.postMs, `${watched.acked}`);
+  row(`POST sent → message:created at each agent`, watched.pushMs, `${watched.pushMs.length}`);
+  row(`case:claim-next ack, ${o.racers} agents racing`, race.claimMs, `${race.claimMs.length}`);
+  console.log(`achieved rate: ${(quiet.acked / quiet.elapsedS).toFixed(0)} and ${(watched.acked / watched.elapsedS).toFixed(0)} messages/s (target ${o.rate}); failed POSTs: ${quiet.failed + watched.failed}`);
+  console.log(`pushes received ${watched.pushMs.length} of ${watched.pushesExpected} expected (${watched.pushesExpected - watched.pushMs.length} missing)`);
+  console.log(`CPU while ${o.agents} agents listened (cores of ${cpu.cores}): machine ${cpu.busy.toFixed(2)}, hub ${cpu.process.toFixed(2)}, load generator and sockets ${cpu.self.toFixed(2)}`);
+  console.log(`claim race: ${race.claims} cases claimed in ${o.rounds} round(s) of ${o.racers}; "nothing waiting" ${race.nothingLeft}; double owners ${race.doubleOwners}; acks the database disagrees with ${race.databaseDisagrees}`);
+  for (const [reason, n] of race.errors) console.log(`  claim error: ${reason} × ${n}`);
+  const pushP99 = watched.pushMs.length ? percentile(sorted(watched.pushMs), 99) : Infinity;
+  const claimP99 = race.claimMs.length ? percentile(sorted(race.claimMs), 99) : Infinity;
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  console.log(`\ntargets: push p99 < 300 ms ${verdict(pushP99 < 300)}; claim p99 < 20 ms ${verdict(claimP99 < 20)}; zero double owners ${verdict(race.doubleOwners === 0 && race.databaseDisagrees === 0)}`);
+}
+
+function options(): Options {
+  const flag = (name: string, fallback: number): number => {
+    const i = process.argv.indexOf(`--${name}`);
+    const raw = i >= 0 ? process.argv[i + 1] : process.env[`BENCH_${name.toUpperCase()}`];
+    const value = raw === undefined ? fallback : Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number, got ${raw}`);
+    return value;
+  };
+  return {
+    rate: Math.max(1, flag('rate', 200)),
+    duration: Math.min(120, Math.max(1, flag('duration', 10))),
+    agents: Math.max(1, Math.floor(flag('agents', 50))),
+    racers: Math.max(1, Math.floor(flag('racers', 200))),
+    rounds: Math.max(1, Math.floor(flag('rounds', 3))),
+    redis: process.argv.includes('--redis') || process.env.BENCH_REDIS === '1',
+  };
+}
+
+main().then(
+  () => process.exit(0),
+  (e: Error) => {
+    console.error(e.stack ?? e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,325 @@
+/**
+ * Intake throughput and ack latency of the API channel, against what PostgreSQL itself does on this machine.
+ *
+ *   npm run bench:intake [-- --concurrency 32 --duration 10 --warmup 3 --residents 2000 --new-share 0.25]
+ *
+ * (each flag also as env: BENCH_CONCURRENCY, BENCH_DURATION, ...; the hub's own settings such as
+ * DATABASE_POOL_SIZE or INTAKE_BATCH_MAX pass through the environment to it.)
+ *
+ * 1. A fresh database (CREATE DATABASE, migrations), synchronous_commit forced on for it.
+ * 2. The built hub as a child process (node dist/src/main.js) on a free loopback port, an API inbox.
+ * 3. C senders post messages for D seconds over keep-alive connections, each with a unique externalId, from a
+ *    mix of new and returning residents (so some messages thread onto open cases): messages/s, ack latency.
+ * 4. Baseline, hub stopped: C `pg` clients doing single-row INSERTs (each its own commit) for D seconds.
+ * 5. For scale, the same senders against a bare node:http server that does no work: HTTP alone on this machine.
+ * It prints figures and asserts nothing; the database is dropped at the end.
+ *
+ * The senders are plain keep-alive HTTP/1.1 connections over node:net (bench/support/http-client.ts), one request
+ * at a time each, rather than fetch or node:http: load generator and hub share two cores, and on this machine
+ * node:http's client costs 85–170 µs of CPU per request (fetch more), against 25–50 µs for the plain one. What
+ * the generator burns is taken from the hub and would show up as a slower hub. The CPU each side used is printed.
+ */
+import 'reflect-metadata';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { createDataSource } from '../src/database/data-source';
+import { createApiInbox, HubProcess, startHubProcess } from '../test/support/hub-process';
+import { adminQuery, databaseUrl, ensureServicesRunning, PG_ADMIN_URL } from '../test/support/services';
+import { HttpConnection } from './support/http-client';
+import { cpuSnapshot, CpuUsage, cpuUsageSince, drive, percentile, RunResult } from './support/load';
+
+interface Options {
+  concurrency: number;
+  duration: number;
+  warmup: number;
+  residents: number;
+  newShare: number;
+  maxRequests: number;
+}
+
+const TEXTS = [
+  'My bin was not emptied this week',
+  'There is a pothole outside number 12',
+  'I want to pay council tax by direct debit',
+  'The street light on our road is out',
+  'Can I book a bulky waste collection for a sofa?',
+  'Thanks, that is helpful',
+  'We have damp and mould in the bedroom',
+];
+
+async function main(): Promise<void> {
+  const o = options();
+  const run = randomBytes(3).toString('hex');
+  const dbName = `hub_bench_${run}`;
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(PG_ADMIN_URL).hostname)) throw new Error(`only a loopback PostgreSQL: ${PG_ADMIN_URL}`);
+  ensureServicesRunning();
+  let hub: HubProcess | undefined;
+  const cleanup = async () => {
+    await hub?.kill();
+    await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  };
+  const watchdog = setTimeout(() => void cleanup().finally(() => (console.error('bench: out of time'), process.exit(2))), (o.warmup * 2 + o.duration * 2 + 180) * 1000);
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  try {
+    const url = await createDatabase(dbName);
+    const settings = await databaseSettings(url);
+    console.log(`database ${dbName}: synchronous_commit=${settings.synchronous_commit}, fsync=${settings.fsync}, PostgreSQL ${settings.server_version}`);
+    console.log(`load: ${o.concurrency} concurrent senders, ${o.warmup} s warm-up, ${o.duration} s measured, ${o.residents} returning residents, ${o.newShare * 100}% new`);
+    console.log(`hub: DATABASE_POOL_SIZE=${process.env.DATABASE_POOL_SIZE ?? 'default'}, INTAKE_BATCH_MAX=${process.env.INTAKE_BATCH_MAX ?? 'default'}`);
+
+    // BENCH_HUB_NODE_OPTIONS: node options for the hub only, e.g. `--require ./profile-hook.js` to profile it.
+    hub = await startHubProcess({ env: { DATABASE_URL: url, LOG_LEVEL: 'warn', NODE_OPTIONS: process.env.BENCH_HUB_NODE_OPTIONS ?? '' } });
+    const db = new Client({ connectionString: url });
+    await db.connect();
+    const inbox = await createApiInbox(url, async (sql, params) => (await db.query(sql, params)).rows);
+    console.log(`hub pid ${hub.pid} on ${hub.url}; inbox via ${inbox.via}`);
+
+    const hubRun = await measureHub(hub, db, inbox.token, run, o);
+    const [stored] = (await db.query(`SELECT count(*)::int AS messages, count(DISTINCT case_id)::int AS cases FROM message`)).rows;
+    await db.end();
+    await hub.stop();
+    hub = undefined;
+
+    const baseRun = await measureBaseline(url, o);
+    const bare = await measureBareHttp(o);
+    report(o, hubRun, baseRun, stored, bare);
+  } finally {
+    clearTimeout(watchdog);
+    await cleanup();
+  }
+}
+
+interface HubRun {
+  result: RunResult;
+  cpu: CpuUsage;
+  batches?: Histogram;
+  database: DatabaseActivity;
+  acked: number;
+}
+
+async function measureHub(hub: HubProcess, db: Client, token: string, run: string, o: Options): Promise<HubRun> {
+  const port = Number(new URL(hub.url).port);
+  const connections = Array.from({ length: o.concurrency }, () => new HttpConnection(port));
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  const send = (phase: string) => async (worker: number, seq: number) => {
+    const answer = await connections[worker].post('/channels/api/messages', headers, message(run, `${phase}-${worker}-${seq}`, o));
+    return answer.status === 201 ? 'ok' : `HTTP ${answer.status}`;
+  };
+  const warm = await drive(o.concurrency, o.warmup, o.maxRequests, send('warm'));
+  await settle();
+  const before = await batchHistogram(hub.url);
+  const stats0 = await databaseActivity(db);
+  const cpu0 = cpuSnapshot(hub.pid, stats0.backends);
+  const result = await drive(o.concurrency, o.duration, o.maxRequests, send('run'));
+  const cpu = cpuUsageSince(cpu0);
+  const after = await batchHistogram(hub.url);
+  await settle();
+  for (const c of connections) c.close();
+  return { result, cpu, batches: after && before ? subtract(after, before) : after, database: since(await databaseActivity(db), stats0), acked: warm.ok + result.ok };
+}
+
+/** Backends report their statistics at most once a second; a short pause makes the counters current. */
+const settle = () => new Promise((r) => setTimeout(r, 1500));
+
+interface DatabaseActivity {
+  commits: number;
+  rollbacks: number;
+  deadlocks: number;
+  /** PostgreSQL backends serving this database (other than ours), for their CPU time. */
+  backends: number[];
+}
+
+async function databaseActivity(db: Client): Promise<DatabaseActivity> {
+  const [row] = (
+    await db.query(
+      `SELECT xact_commit::int AS commits, xact_rollback::int AS rollbacks, deadlocks::int AS deadlocks,
+              ARRAY(SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()) AS backends
+       FROM pg_stat_database WHERE datname = current_database()`,
+    )
+  ).rows;
+  return row;
+}
+
+function since(a: DatabaseActivity, b: DatabaseActivity): DatabaseActivity {
+  return { commits: a.commits - b.commits, rollbacks: a.rollbacks - b.rollbacks, deadlocks: a.deadlocks - b.deadlocks, backends: a.backends };
+}
+
+async function measureBaseline(url: string, o: Options): Promise<{ result: RunResult; cpu: CpuUsage }> {
+  const setup = new Client({ connectionString: url });
+  await setup.connect();
+  await setup.query(`CREATE TABLE bench_insert (id bigserial PRIMARY KEY, worker int NOT NULL, seq int NOT NULL, payload text NOT NULL, at timestamptz NOT NULL DEFAULT now())`);
+  await setup.end();
+  const clients = await Promise.all(Array.from({ length: o.concurrency }, async () => {
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    return c;
+  }));
+  // Autocommit: each INSERT is its own transaction, committed (and flushed) before the next one starts.
+  const insert = (phase: number) => async (worker: number, seq: number) => {
+    await clients[worker].query(`INSERT INTO bench_insert (worker, seq, payload) VALUES ($1, $2, $3)`, [worker, phase * 1e8 + seq, TEXTS[seq % TEXTS.length]]);
+    return 'ok';
+  };
+  await drive(o.concurrency, o.warmup, o.maxRequests, insert(0));
+  const pids = await Promise.all(clients.map(async (c) => (await c.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number));
+  const cpu0 = cpuSnapshot(undefined, pids);
+  const result = await drive(o.concurrency, o.duration, o.maxRequests, insert(1));
+  const cpu = cpuUsageSince(cpu0);
+  await Promise.all(clients.map((c) => c.end()));
+  return { result, cpu };
+}
+
+/**
+ * The same senders against a bare node:http server in its own process that parses the JSON and answers 201: what
+ * HTTP alone costs on this machine, a ceiling for any Node service here (not a target).
+ */
+async function measureBareHttp(o: Options): Promise<RunResult> {
+  const server = spawn(process.execPath, ['-e', BARE_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      server.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+      server.once('exit', () => reject(new Error('the bare HTTP server did not start')));
+    });
+    const connections = Array.from({ length: o.concurrency }, () => new HttpConnection(port));
+    const send = async (worker: number, seq: number) => {
+      const answer = await connections[worker].post('/', { 'content-type': 'application/json' }, message('bare', `${worker}-${seq}`, o));
+      return answer.status === 201 ? 'ok' : `HTTP ${answer.status}`;
+    };
+    await drive(o.concurrency, Math.min(o.warmup, 1), o.maxRequests, send);
+    const result = await drive(o.concurrency, o.duration, o.maxRequests, send);
+    for (const c of connections) c.close();
+    return result;
+  } finally {
+    server.kill('SIGKILL');
+  }
+}
+
+const BARE_SERVER = `
+  require('node:http').createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c)).on('end', () => {
+      const body = JSON.stringify({ caseId: JSON.parse(Buffer.concat(chunks)).externalId, reference: 'C-2026-000001', messageId: '-' });
+      res.writeHead(201, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    });
+  }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+
+/** A resident's message: a quarter (by default) from someone new, the rest from a fixed set who write again. */
+function message(run: string, id: string, o: Options): string {
+  const returning = Math.random() >= o.newShare;
+  const n = Math.floor(Math.random() * o.residents);
+  const address = returning ? `resident-${run}-${n}@example.org` : `new-${run}-${id}@example.org`;
+  const name = returning ? `Resident ${n}` : 'New Resident';
+  return JSON.stringify({ externalId: `bench-${run}-${id}`, from: { address, name }, text: TEXTS[Math.floor(Math.random() * TEXTS.length)] });
+}
+
+async function createDatabase(name: string): Promise<string> {
+  await adminQuery(`CREATE DATABASE ${name}`);
+  // Every session of this database, the hub's and the baseline's, commits durably whatever the server default.
+  await adminQuery(`ALTER DATABASE ${name} SET synchronous_commit = on`);
+  const url = databaseUrl(name);
+  const ds = await createDataSource(url).initialize();
+  await ds.runMigrations({ transaction: 'each' });
+  await ds.destroy();
+  return url;
+}
+
+async function databaseSettings(url: string): Promise<Record<string, string>> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  const out: Record<string, string> = {};
+  for (const name of ['synchronous_commit', 'fsync', 'server_version']) out[name] = (await c.query(`SHOW ${name}`)).rows[0][name];
+  await c.end();
+  return out;
+}
+
+type Histogram = Map<string, number>; // upper bound ("le") → cumulative count, plus "sum" and "count"
+
+async function batchHistogram(url: string): Promise<Histogram | undefined> {
+  const res = await fetch(`${url}/metrics`).catch(() => undefined);
+  if (!res?.ok) return undefined;
+  const h: Histogram = new Map();
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^hub_intake_batch_size_(bucket\{le="([^"]+)"\}|sum|count)\s+(\S+)/.exec(line);
+    if (m) h.set(m[2] ?? m[1], Number(m[3]));
+  }
+  return h.size ? h : undefined;
+}
+
+function subtract(a: Histogram, b: Histogram): Histogram {
+  return new Map([...a].map(([k, v]) => [k, v - (b.get(k) ?? 0)]));
+}
+
+function report(o: Options, hub: HubRun, base: { result: RunResult; cpu: CpuUsage }, stored: { messages: number; cases: number }, bare: RunResult): void {
+  const rate = (r: RunResult) => r.ok / (r.elapsedMs / 1000);
+  const ms = (r: RunResult, p: number) => (percentile(r.latenciesUs, p) / 1000).toFixed(1).padStart(7);
+  const row = (label: string, r: RunResult) =>
+    `${label.padEnd(30)}${r.ok.toString().padStart(8)}${rate(r).toFixed(0).padStart(9)}${ms(r, 50)}${ms(r, 95)}${ms(r, 99)}${ms(r, 100)}${r.failed.toString().padStart(8)}`;
+  const ratio = rate(hub.result) / rate(base.result);
+  console.log(`\n${''.padEnd(30)}${'ok'.padStart(8)}${'per s'.padStart(9)}${'p50 ms'.padStart(7)}${'p95'.padStart(7)}${'p99'.padStart(7)}${'max'.padStart(7)}${'failed'.padStart(8)}`);
+  console.log(row(`hub: POST /channels/api/messages`, hub.result));
+  console.log(row(`baseline: pg INSERT+commit`, base.result));
+  console.log(row(`bare node:http, no work`, bare));
+  console.log(`ratio hub/baseline: ${ratio.toFixed(2)}   (${o.concurrency} concurrent, ${o.duration} s each)`);
+  for (const [reason, n] of [...hub.result.errors, ...base.result.errors]) console.log(`  failure: ${reason} × ${n}`);
+  console.log(`stored: ${stored.messages} messages on ${stored.cases} cases; acknowledged 201: ${hub.acked}`);
+  const d = hub.database;
+  console.log(`hub run in PostgreSQL: ${d.commits} commits (${(hub.result.ok / Math.max(1, d.commits)).toFixed(1)} messages each), ${d.rollbacks} rollbacks, ${d.deadlocks} deadlocks`);
+  console.log(`CPU (cores of ${hub.cpu.cores}) hub run: ${cpuLine(hub.cpu, 'hub')}`);
+  console.log(`CPU (cores of ${base.cpu.cores}) baseline: ${cpuLine(base.cpu)}`);
+  const us = (cores: number, r: RunResult) => ((cores * r.elapsedMs * 1000) / Math.max(1, r.ok)).toFixed(0);
+  console.log(`CPU per message: hub ${us(hub.cpu.process, hub.result)} µs + PostgreSQL ${us(hub.cpu.backends, hub.result)} µs; per baseline INSERT: PostgreSQL ${us(base.cpu.backends, base.result)} µs`);
+  printBatches(hub.batches);
+  const p99 = percentile(hub.result.latenciesUs, 99) / 1000;
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  console.log(`\ntargets: ≥ 1,000 messages/s ${verdict(rate(hub.result) >= 1000)}; p99 ack < 50 ms ${verdict(p99 < 50)}; ratio ≥ 1.0 ${verdict(ratio >= 1)}`);
+}
+
+function cpuLine(c: CpuUsage, process?: string): string {
+  const parts = [`machine busy ${c.busy.toFixed(2)} (iowait ${c.iowait.toFixed(2)})`];
+  if (process) parts.push(`${process} ${c.process.toFixed(2)}`);
+  parts.push(`load generator ${c.self.toFixed(2)}`, `PostgreSQL backends ${c.backends.toFixed(2)}`);
+  parts.push(`everything else (other processes, WAL writer, kernel) ${(c.busy - c.process - c.self - c.backends).toFixed(2)}`);
+  return parts.join(', ');
+}
+
+function printBatches(h: Histogram | undefined): void {
+  if (!h) return console.log('intake batch sizes: GET /metrics has no hub_intake_batch_size');
+  const count = h.get('count') ?? 0;
+  console.log(`intake batch sizes during the measured run: ${count} transactions, mean ${(count ? (h.get('sum') ?? 0) / count : 0).toFixed(1)} messages`);
+  let previous = 0;
+  let lower = 0;
+  for (const [le, cumulative] of h) {
+    if (le === 'sum' || le === 'count') continue;
+    const n = cumulative - previous;
+    previous = cumulative;
+    if (n > 0) console.log(`  ${`${lower + 1}–${le}`.padStart(9)}: ${n.toString().padStart(6)}  ${'#'.repeat(Math.ceil((40 * n) / Math.max(1, count)))}`);
+    lower = le === '+Inf' ? lower : Number(le);
+  }
+}
+
+function options(): Options {
+  const flag = (name: string, fallback: number): number => {
+    const i = process.argv.indexOf(`--${name}`);
+    const short = process.argv.indexOf(`-${name[0]}`);
+    const raw = i >= 0 ? process.argv[i + 1] : ['concurrency', 'duration'].includes(name) && short >= 0 ? process.argv[short + 1] : process.env[`BENCH_${name.toUpperCase().replace('-', '_')}`];
+    const value = raw === undefined ? fallback : Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number, got ${raw}`);
+    return value;
+  };
+  return {
+    concurrency: Math.max(1, Math.floor(flag('concurrency', 32))),
+    duration: Math.min(600, flag('duration', 10)),
+    warmup: Math.min(60, flag('warmup', 3)),
+    residents: Math.max(1, Math.floor(flag('residents', 2000))),
+    newShare: Math.min(1, flag('new-share', 0.25)),
+    maxRequests: Math.floor(flag('max-requests', 1_000_000)),
+  };
+}
+
+main().then(
+  () => process.exit(0),
+  (e: Error) => {
+    console.error(e.stack ?? e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import { canSeeCase } from '../auth/access';
+import type { Actor } from '../auth/actor';
+import { CaseStatus, MessageDirection } from '../common/enum';
+import { HubError } from '../common/errors';
+import { Db, Tx } from '../database/db';
+import { redactCardData } from '../intake/redaction';
+import { MessageRow } from '../messages/message.repository';
+import { MessagesService } from '../messages/messages.service';
+import { CaseClaimService } from './case-claim.service';
+import { CaseRepository, CaseRow } from './case.repository';
+import { CasesService } from './cases.service';
+
+/** Longest reply or note, in characters, after trimming. */
+export const STAFF_TEXT_MAX = 4000;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * What staff write on a case: replies to the resident and internal notes.
+ *
+ * A reply is stored `queued` on the channel the case came in on and delivered by a job after commit (the agent
+ * never waits for the provider). The first reply stamps the case's first response.
+ *
+ * Exclusive ownership: only the case's owner replies. A reply on an unowned case makes the replier its owner (the
+ * same conditional update as a claim); someone else's case is Forbidden (a supervisor takes it over first). A case
+ * outside the actor's departments is NotFound (auth/access.ts). Notes need only sight of the case.
+ *
+ * Status: a `new` case the replier owns becomes `open` (they are working it; a claim by reply does the same).
+ * `open`, `pending` and `resolved` cases keep their status: waiting on the resident (`pending`) or closing the
+ * case is the agent's explicit choice. A closed case refuses replies; notes are allowed on any case, they never
+ * leave the hub.
+ */
+@Injectable()
+export class CaseReplyService {
+  constructor(
+    private readonly db: Db,
+    private readonly caseRows: CaseRepository,
+    private readonly cases: CasesService,
+    private readonly messages: MessagesService,
+    private readonly audit: AuditService,
+    private readonly claims: CaseClaimService,
+  ) {}
+
+  async reply(actor: Actor, caseId: string, text: string): Promise<MessageRow> {
+    const clean = staffText(text);
+    return this.db.transaction(async (tx) => {
+      const locked = await this.lockWorkable(tx, actor, caseId);
+      if (locked.status === CaseStatus.Closed) {
+        throw new HubError('InvalidTransition', `Case ${locked.reference} is closed: it cannot be replied to`, { status: locked.status });
+      }
+      const kase = await this.claims.ensureOwner(tx, actor, locked);
+      const message = await this.store(tx, actor, kase, MessageDirection.Outbound, clean);
+      const stamped = await this.caseRows.markFirstResponse(tx.manager, kase.id, message.created_at);
+      if (kase.status === CaseStatus.New && kase.assignee_id === actor.id) {
+        await this.cases.changeStatus(tx, kase.id, CaseStatus.Open);
+      } else if (stamped) {
+        tx.emit('case.updated', { caseId: kase.id, version: stamped.version, status: stamped.status });
+      }
+      return message;
+    });
+  }
+
+  async addNote(actor: Actor, caseId: string, text: string): Promise<MessageRow> {
+    const clean = staffText(text);
+    return this.db.transaction(async (tx) => {
+      const kase = await this.lockWorkable(tx, actor, caseId);
+      return this.store(tx, actor, kase, MessageDirection.Note, clean);
+    });
+  }
+
+  /** The case, locked for this transaction, if the actor may see it (their departments' and their own); else NotFound. */
+  private async lockWorkable(tx: Tx, actor: Actor, caseId: string): Promise<CaseRow> {
+    const kase = UUID.test(caseId) ? await this.caseRows.findByIdForUpdate(tx.manager, caseId) : undefined;
+    if (!kase || !canSeeCase(actor, kase)) throw HubError.notFound('Case', caseId);
+    return kase;
+  }
+
+  private async store(tx: Tx, actor: Actor, kase: CaseRow, direction: MessageDirection.Outbound | MessageDirection.Note, clean: StaffText): Promise<MessageRow> {
+    const message = await this.messages.addStaffMessage(tx, {
+      caseId: kase.id,
+      channel: kase.channel,
+      direction,
+      authorAgentId: actor.id,
+      text: clean.text,
+      redactions: clean.redactions,
+    });
+    if (clean.redactions) {
+      await this.audit.record(tx.manager, {
+        actorType: 'agent',
+        actorId: actor.id,
+        action: 'message.card-data-removed',
+        subjectType: 'message',
+        subjectId: message.id,
+        details: clean.redactions,
+      });
+    }
+    return message;
+  }
+}
+
+interface StaffText {
+  text: string;
+  redactions: Record<string, number> | null;
+}
+
+/** Trimmed, 1..STAFF_TEXT_MAX characters, card numbers removed (the hub never holds one, whoever typed it). */
+export function staffText(text: unknown): StaffText {
+  if (typeof text !== 'string') throw HubError.validation('text: must be a string', { field: 'text' });
+  const trimmed = text.trim();
+  const length = Array.from(trimmed).length;
+  if (length === 0) throw HubError.validation('text: must not be empty', { field: 'text' });
+  if (length > STAFF_TEXT_MAX) throw HubError.validation(`text: must be at most ${STAFF_TEXT_MAX} characters (it is ${length})`, { field: 'text' });
+  const redacted = redactCardData(trimmed);
+  return {
+    text: redacted.text,
+    redactions: redacted.cardNumbers > 0 ? { cardNumbers: redacted.cardNumbers, expiryDates: redacted.expiryDates, securityCodes: redacted.securityCodes } : null,
+  };
+}

@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import type { Actor } from '../auth/actor';
+import { FailedMessagePageDto, MessageDto, PageQueryDto, toMessageDto } from '../cases/case-query.dto';
+import { CaseQueryService } from '../cases/case-query.service';
+import { HubError } from '../common/errors';
+import { DeliveryService } from '../delivery/delivery.service';
+import { MessagesService } from './messages.service';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Dead letters: outbound messages that failed for good, listed for supervisors and re-sent for real on request. */
+@Injectable()
+export class FailedMessagesService {
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly caseQueries: CaseQueryService,
+    private readonly delivery: DeliveryService,
+  ) {}
+
+  list(actor: Actor, query: PageQueryDto): Promise<FailedMessagePageDto> {
+    return this.caseQueries.failedMessages(actor, query);
+  }
+
+  /** A fresh round of delivery attempts for a failed message on a case the actor may see. */
+  async retry(actor: Actor, messageId: string): Promise<MessageDto> {
+    const message = UUID.test(messageId) ? await this.messages.get(messageId) : undefined;
+    if (!message) throw HubError.notFound('Message', messageId);
+    await this.caseQueries.assertVisible(actor, message.case_id).catch((e: unknown) => {
+      throw e instanceof HubError && e.code === 'NotFound' ? HubError.notFound('Message', messageId) : e;
+    });
+    return toMessageDto(await this.delivery.resend(messageId, actor.id));
+  }
+}

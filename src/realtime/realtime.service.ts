@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import type { Namespace, RemoteSocket, Socket } from 'socket.io';
+
+
+/**
+ * The seam between the app and socket.io: services push to rooms and ask who is in a room without knowing about
+ * sockets, adapters or processes. A gateway registers its namespace on init. With the Redis adapter every call
+ * here spans all app processes.
+ */
+@Injectable()
+export class RealtimeService {
+  private readonly namespaces = new Map<string, Namespace>();
+
+  register(namespace: Namespace): void {
+    this.namespaces.set(namespace.name, namespace);
+  }
+
+  /** Sends to every socket in any of the rooms (once per socket), on every process. Nothing before the gateway started. */
+  emit(namespace: string, rooms: string[], event: string, payload: unknown): void {
+    const ns = this.namespaces.get(namespace);
+    if (ns && rooms.length) ns.to(rooms).emit(event, payload);
+  }
+
+  /** As emit, but not to `from` (the sender). */
+  emitFrom(from: Socket, rooms: string[], event: string, payload: unknown): void {
+    if (rooms.length) from.to(rooms).emit(event, payload);
+  }
+
+  /** The sockets in a room, on every process. */
+  async socketsIn<D extends object>(namespace: string, room: string): Promise<Array<RemoteSocket<never, D>>> {
+    const ns = this.namespaces.get(namespace);
+    return ns ? ((await ns.in(room).fetchSockets()) as unknown as Array<RemoteSocket<never, D>>) : [];
+  }
+}

@@ -1,0 +1,11 @@
+/** socket.io room names, one place: a room per agent, per department and per case. */
+export const Rooms = {
+  agent: (id: string) => `agent:${id}`,
+  department: (id: string) => `department:${id}`,
+  case: (id: string) => `case:${id}`,
+} as const;
+
+/** The case id of a `case:<id>` room, or undefined for any other room. */
+export function caseIdOfRoom(room: string): string | undefined {
+  return room.startsWith('case:') ? room.slice('case:'.length) : undefined;
+}
