@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const sockets: Socket[] = [];
   const cleanup = async () => {
     for (const s of sockets) s.disconnect();
-    await hub?.kill();
+    await hub?.stop(10_000); // SIGTERM: a clean exit (and a profile, with --cpu-prof in BENCH_HUB_NODE_OPTIONS)
     await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     if (o.redis) await dropRedisKeys(prefix);
   };
@@ -62,7 +62,8 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   try {
     const url = await createDatabase(dbName);
-    const env: Record<string, string> = { DATABASE_URL: url, LOG_LEVEL: 'warn', CONSOLE_OFFLINE_GRACE_MS: '600000' };
+    // BENCH_HUB_NODE_OPTIONS: node options for the hub only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+    const env: Record<string, string> = { DATABASE_URL: url, LOG_LEVEL: 'warn', CONSOLE_OFFLINE_GRACE_MS: '600000', NODE_OPTIONS: process.env.BENCH_HUB_NODE_OPTIONS ?? '' };
     if (o.redis) Object.assign(env, { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix });
     hub = await startHubProcess({ env });
     const port = Number(new URL(hub.url).port);
@@ -152,8 +153,13 @@ interface RaceResult {
   databaseDisagrees: number;
 }
 
-/** Every racer sends case:claim-next at the same moment, `rounds` times over. */
+/**
+ * Every racer sends case:claim-next at the same moment, `rounds` times over. Between rounds the colleagues' pushes
+ * of the last round (each claim is news to the whole department) are let arrive, so a round starts on quiet sockets.
+ */
 async function claimRace(racers: Socket[], rounds: number, db: Client): Promise<RaceResult> {
+  let assignedPushes = 0;
+  for (const s of racers) s.on('case:assigned', () => void assignedPushes++);
   const claimMs: number[] = [];
   const errors = new Map<string, number>();
   const owner = new Map<string, number>();
@@ -172,6 +178,7 @@ async function claimRace(racers: Socket[], rounds: number, db: Client): Promise<
         else errors.set(`${ack.error?.code}: ${ack.error?.message}`, (errors.get(`${ack.error?.code}: ${ack.error?.message}`) ?? 0) + 1);
       }),
     );
+    for (let i = 0; i < 100 && assignedPushes < owner.size * racers.length; i++) await new Promise((r) => setTimeout(r, 100));
   }
   const agentIds = await Promise.all(racers.map(async (s) => (s as Socket & { agentId: string }).agentId));
   const rows = (await db.query(`SELECT id, assignee_id FROM "case" WHERE id = ANY($1::uuid[])`, [[...owner.keys()]])).rows as Array<{ id: string; assignee_id: string }>;

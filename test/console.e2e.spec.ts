@@ -201,7 +201,7 @@ describe.each([
       expect(takeover).toMatchObject({ ok: true, case: { assignee: { id: sue.agent.id, name: 'Sue Pervisor' } } });
       // The one who lost it hears of it in their own room, as does the department.
       await a.waitFor('case:updated', (p) => p.case.id === caseId && p.case.assignee?.id === sue.agent.id);
-      await b.waitFor('case:updated', (p) => p.case.id === caseId && p.case.assignee?.id === sue.agent.id);
+      await b.waitFor('case:assigned', (p) => p.case.id === caseId && p.case.assignee?.id === sue.agent.id);
       await s.waitFor('case:assigned', (p) => p.case.id === caseId && p.case.assignee?.id === sue.agent.id);
       expect(await caseRow(caseId)).toMatchObject({ assignee_id: sue.agent.id, status: 'open' });
       const audit = await t.db.query<{ action: string }>(`SELECT action FROM audit_entry WHERE subject_id = $1 ORDER BY id`, [caseId]);

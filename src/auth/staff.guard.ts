@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Request } from 'express';
 import { AgentRole } from '../common/enum';
+import { bearerToken } from '../common/bearer';
 import { HubError } from '../common/errors';
 import { Env } from '../config/env';
 import { AuthService, SESSION_COOKIE } from './auth.service';
@@ -24,7 +25,7 @@ export class StaffGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request & RequestWithActor>();
-    const bearer = bearerFrom(req.headers.authorization);
+    const bearer = bearerToken(req.headers.authorization);
     const cookie = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
     const token = bearer ?? cookie;
     if (!token) throw HubError.unauthorized('Sign in first: send Authorization: Bearer <token> or the session cookie');
@@ -50,9 +51,4 @@ export class StaffGuard implements CanActivate {
     if (this.env.PUBLIC_BASE_URL) own.push(new URL(this.env.PUBLIC_BASE_URL).origin);
     return own;
   }
-}
-
-function bearerFrom(header: string | undefined): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return match?.[1];
 }

@@ -49,6 +49,47 @@ export class CaseClaimRepository {
     return rows[0];
   }
 
+  /** lockAgent for many agents at once, in id order (so two batches never wait on each other in a circle). */
+  async lockAgents(m: EntityManager, agentIds: string[]): Promise<Map<string, number>> {
+    const rows: Array<{ id: string; capacity: number }> = await m.query(
+      `SELECT id, capacity FROM agent WHERE id = ANY($1::uuid[]) AND active ORDER BY id FOR NO KEY UPDATE`,
+      [agentIds],
+    );
+    return new Map(rows.map((r) => [r.id, r.capacity]));
+  }
+
+  async countLoads(m: EntityManager, agentIds: string[]): Promise<Map<string, number>> {
+    const rows: Array<{ id: string; n: number }> = await m.query(
+      `SELECT assignee_id AS id, count(*)::int AS n FROM "case" WHERE assignee_id = ANY($1::uuid[]) AND status = ANY($2::text[]) GROUP BY assignee_id`,
+      [agentIds, LOAD_STATUSES],
+    );
+    return new Map(rows.map((r) => [r.id, r.n]));
+  }
+
+  /**
+   * claimOldestWaiting for several agents in one statement: the first waiting cases in queue order go to the agents
+   * in the order given (the first agent gets the first case). Fewer rows than agents when fewer cases wait;
+   * `position` is the 1-based index of the agent each case went to.
+   */
+  async claimManyOldestWaiting(m: EntityManager, agentIds: string[], departmentIds: string[] | null): Promise<Array<CaseRow & { position: number }>> {
+    const [rows] = await m.query(
+      `WITH picked AS (
+         SELECT id, row_number() OVER (ORDER BY priority_rank DESC, created_at, id) AS position FROM (
+           SELECT id, priority_rank, created_at FROM "case"
+           WHERE status = 'new' AND assignee_id IS NULL AND ($2::uuid[] IS NULL OR department_id = ANY($2::uuid[]))
+           ORDER BY priority_rank DESC, created_at, id
+           LIMIT $3
+           FOR UPDATE SKIP LOCKED) waiting),
+       agents AS (SELECT agent_id, position FROM unnest($1::uuid[]) WITH ORDINALITY AS a(agent_id, position))
+       UPDATE "case" c SET assignee_id = agents.agent_id, status = 'open', version = c.version + 1, updated_at = now()
+       FROM picked JOIN agents USING (position)
+       WHERE c.id = picked.id AND c.status = 'new' AND c.assignee_id IS NULL
+       RETURNING ${CASE_COLUMNS.split(',').map((col) => `c.${col.trim()}`).join(', ')}, picked.position::int AS position`,
+      [agentIds, departmentIds, agentIds.length],
+    );
+    return rows;
+  }
+
   /** Sets the owner (null: nobody) and status, only if the owner is still `expectedAssigneeId`. */
   async assign(m: EntityManager, caseId: string, assigneeId: string | null, expectedAssigneeId: string | null, status: CaseStatus): Promise<CaseRow | undefined> {
     const [rows] = await m.query(

@@ -12,15 +12,13 @@ import { CaseClaimRepository } from './case-claim.repository';
 import { CaseRepository, CaseRow } from './case.repository';
 import { assertTransition } from './case-status';
 import { CasesService } from './cases.service';
+import { ClaimNextQueue, Refusal } from './claim-next.queue';
 
 export interface TransferTarget {
   departmentId?: string;
   agentId?: string;
   note?: string;
 }
-
-/** Why a claim of the next waiting case gave nothing. */
-type Refusal = { refused: 'nothing waiting' } | { refused: 'at capacity'; load: number; capacity: number };
 
 /**
  * Who owns a case. One claim, one owner: every change of owner is a conditional update in PostgreSQL, and the
@@ -41,20 +39,21 @@ export class CaseClaimService {
     private readonly agents: AgentsService,
     private readonly departments: DepartmentsService,
     private readonly audit: AuditService,
+    private readonly claimNextQueue: ClaimNextQueue,
   ) {}
 
-  /** The first waiting case (priority, then oldest) of the actor's departments, or of one of them; refused at capacity. */
+  /**
+   * The first waiting case (priority, then oldest) of the actor's departments, or of one of them; refused at
+   * capacity. Claims arriving together commit together (ClaimNextQueue).
+   */
   async claimNext(actor: Actor, departmentId?: string): Promise<CaseRow> {
-    const departmentIds = claimableDepartments(actor, departmentId);
-    return this.db.transaction(async (tx) => {
-      const claimed = await this.claimNextFor(tx, actor.id, departmentIds, actor.id);
-      if (!('refused' in claimed)) return claimed;
-      if (claimed.refused === 'nothing waiting') throw HubError.conflict('Nothing is waiting in your queue', { reason: 'nothing waiting' });
-      throw HubError.conflict(`You are at capacity (${claimed.load} of ${claimed.capacity} cases open or pending): finish one or raise your capacity`, {
-        reason: 'at capacity',
-        load: claimed.load,
-        capacity: claimed.capacity,
-      });
+    const claimed = await this.claimNextQueue.claim(actor.id, claimableDepartments(actor, departmentId));
+    if (!('refused' in claimed)) return claimed;
+    if (claimed.refused === 'nothing waiting') throw HubError.conflict('Nothing is waiting in your queue', { reason: 'nothing waiting' });
+    throw HubError.conflict(`You are at capacity (${claimed.load} of ${claimed.capacity} cases open or pending): finish one or raise your capacity`, {
+      reason: 'at capacity',
+      load: claimed.load,
+      capacity: claimed.capacity,
     });
   }
 
@@ -195,6 +194,7 @@ export class CaseClaimService {
     });
   }
 
+  /** One claim-next inside the caller's transaction (auto-assignment, which holds its department's lock). */
   private async claimNextFor(tx: Tx, agentId: string, departmentIds: string[] | null, byAgentId: string | null): Promise<CaseRow | Refusal> {
     const agent = await this.claims.lockAgent(tx.manager, agentId);
     if (!agent) throw HubError.notFound('Agent', agentId);

@@ -75,6 +75,18 @@ export class CaseRepository {
     );
   }
 
+  /** The named cases that can still take an inbound message (open, or resolved within the window), locked in id order. */
+  async findThreadableByIds(m: EntityManager, ids: string[], reopenWindowDays: number): Promise<CaseRow[]> {
+    return m.query(
+      `SELECT ${CASE_COLUMNS} FROM "case"
+       WHERE id = ANY($1::uuid[])
+         AND (status IN ('new', 'open', 'pending') OR (status = 'resolved' AND resolved_at > now() - make_interval(days => $2::int)))
+       ORDER BY id
+       FOR UPDATE`,
+      [ids, reopenWindowDays],
+    );
+  }
+
   /**
    * Inserts cases opened by intake, with their ids chosen by the caller and their state after every message of
    * the batch (a case may have taken more than one). References are numbered in the order given.

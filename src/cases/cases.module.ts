@@ -9,11 +9,12 @@ import { CaseRepliesController } from './case-replies.controller';
 import { CaseReplyService } from './case-reply.service';
 import { CaseRepository } from './case.repository';
 import { CasesService } from './cases.service';
+import { ClaimNextQueue } from './claim-next.queue';
 
 @Module({
   imports: [RoutingModule, MessagesModule, AgentsModule, DepartmentsModule],
   controllers: [CaseRepliesController],
-  providers: [CaseRepository, CasesService, CaseReplyService, CaseClaimRepository, CaseClaimService],
+  providers: [CaseRepository, CasesService, CaseReplyService, CaseClaimRepository, CaseClaimService, ClaimNextQueue],
   exports: [CasesService, CaseReplyService, CaseClaimService],
 })
 export class CasesModule {}

@@ -16,6 +16,10 @@ export interface InboundForCase {
   text: string;
   subject?: string;
   at: Date;
+  /** A case the channel named (an email reply): joined if it is on this inbox and still takes messages. */
+  caseId?: string;
+  /** Open a new case instead of joining the resident's open one. */
+  newThread?: boolean;
 }
 
 export interface ThreadedCase {
@@ -50,10 +54,16 @@ export class CasesService {
    * The case events come out in message order, each with the version the case had after that message.
    */
   async threadInboundMany(tx: Tx, inputs: InboundForCase[]): Promise<ThreadedCase[]> {
-    const pairs = new Map(inputs.map((i) => [pairKey(i.residentId, i.inbox.id), { residentId: i.residentId, inboxId: i.inbox.id }]));
+    const pairs = new Map(inputs.filter((i) => !i.newThread).map((i) => [pairKey(i.residentId, i.inbox.id), { residentId: i.residentId, inboxId: i.inbox.id }]));
     const locked = await this.cases.findThreadableMany(tx.manager, [...pairs.values()], this.env.REOPEN_WINDOW_DAYS);
-    const current = new Map(locked.map((row) => [pairKey(row.resident_id, row.inbox_id), joinedDraft(row)]));
-    const steps = inputs.map((input) => this.threadStep(current, input));
+    const named = [...new Set(inputs.flatMap((i) => (i.caseId ? [i.caseId] : [])))];
+    const explicit = named.length ? await this.cases.findThreadableByIds(tx.manager, named, this.env.REOPEN_WINDOW_DAYS) : [];
+    // One draft per case, however it was found (a message naming it, or the resident's newest on the inbox).
+    const byId = new Map<string, CaseDraft>();
+    const draftOf = (row: CaseRow) => byId.get(row.id) ?? byId.set(row.id, joinedDraft(row)).get(row.id)!;
+    const current = new Map(locked.map((row) => [pairKey(row.resident_id, row.inbox_id), draftOf(row)]));
+    for (const row of explicit) current.set(caseKey(row.id), draftOf(row));
+    const steps = inputs.map((input, i) => this.threadStep(current, input, i));
 
     const drafts = [...new Set(steps.map((s) => s.draft))];
     const opened = drafts.filter((d) => d.opened).map(toNewCase);
@@ -72,13 +82,15 @@ export class CasesService {
   }
 
   /** One message of a batch: the rules of threadInbound, applied to the batch's view of the case in memory. */
-  private threadStep(current: Map<string, CaseDraft>, input: InboundForCase): ThreadStep {
-    const key = pairKey(input.residentId, input.inbox.id);
+  private threadStep(current: Map<string, CaseDraft>, input: InboundForCase, index: number): ThreadStep {
+    const named = input.caseId ? current.get(caseKey(input.caseId)) : undefined;
+    const key = named?.inboxId === input.inbox.id ? caseKey(input.caseId!) : input.newThread ? `new/${index}` : pairKey(input.residentId, input.inbox.id);
     const draft = current.get(key);
     if (!draft) {
       const decision = this.triage.decide({ inboxName: input.inbox.name, inboxDepartmentId: input.inbox.departmentId, text: input.text, subject: input.subject });
       const opened = openedDraft(input, decision);
       current.set(key, opened);
+      current.set(pairKey(input.residentId, input.inbox.id), opened); // now the resident's newest case here
       return { draft: opened, created: true, reopened: false, version: opened.version, status: opened.status };
     }
     const status = statusOnResidentReply(draft.status, draft.assigneeId !== null);
@@ -152,6 +164,10 @@ interface ThreadStep {
   /** The case's version and status right after this message, for its event. */
   version: number;
   status: CaseStatus;
+}
+
+function caseKey(caseId: string): string {
+  return `case/${caseId}`;
 }
 
 function pairKey(residentId: string, inboxId: string): string {

@@ -51,6 +51,13 @@ export interface InboundMessage {
   sentAt?: Date;
   /** Extra grouping key where the channel has one (an email thread); the resident + inbox otherwise. */
   threadKey?: string;
+  /**
+   * The case the channel itself threads this message onto (an email's reply address or In-Reply-To): joined if it
+   * is on this inbox and still takes messages; otherwise the usual threading applies.
+   */
+  caseId?: string;
+  /** Start a new case rather than join the resident's open one (an email that is not a reply to anything of ours). */
+  newThread?: boolean;
 }
 
 export interface OutboundMessage {

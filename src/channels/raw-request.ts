@@ -4,6 +4,8 @@ import { Env } from '../config/env';
 import { HubError } from '../common/errors';
 import { RawRequest } from './channel-adapter';
 
+export { bearerToken } from '../common/bearer';
+
 /** What an adapter sees of an HTTP request; the public URL is rebuilt for providers that sign it. */
 export function toRawRequest(req: RawBodyRequest<Request>, env: Env): RawRequest {
   const base = env.PUBLIC_BASE_URL?.replace(/\/$/, '') ?? `${req.protocol}://${req.get('host')}`;
@@ -14,11 +16,6 @@ export function toRawRequest(req: RawBodyRequest<Request>, env: Env): RawRequest
     url: req.originalUrl,
     publicUrl: `${base}${req.originalUrl}`,
   };
-}
-
-export function bearerToken(authorization: string | undefined): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-  return match?.[1];
 }
 
 export function requireJson(req: Request): void {

@@ -89,8 +89,66 @@ export class Env {
   @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000)
   AUTO_ASSIGN_SWEEP_MS = 30_000;
 
+  /** Port of the built-in SMTP listener for direct delivery of email (0 picks a free one); unset means no listener. */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(65535)
+  SMTP_PORT?: number;
+
+  @IsString()
+  SMTP_HOST = '0.0.0.0';
+
+  /** Largest email taken, in bytes (advertised with SIZE; larger ones get 552). */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(100 * 1024 * 1024)
+  EMAIL_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+
+  /** Largest single email attachment taken, in bytes. */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(100 * 1024 * 1024)
+  EMAIL_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+
+  /** Outbound email relay, smtp://user:pass@host:587 or smtps://…:465; an inbox's settings.smtp wins over it. */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^smtps?:\/\//, { message: 'must be an smtp:// or smtps:// URL' })
+  EMAIL_SMTP_URL?: string;
+
+  /** Mailgun's webhook signing key: inbound route forwards to /channels/email/inbound are checked with it. Unset: refused. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  MAILGUN_SIGNING_KEY?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL = 'log';
+
+  /** Meta app secret: X-Hub-Signature-256 on /channels/meta is checked with it. Unset: Meta webhooks are refused. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(1)
+  META_APP_SECRET?: string;
+
+  /** The verify token typed into the Meta app's webhook settings; GET /channels/meta answers the handshake with it. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(1)
+  META_VERIFY_TOKEN?: string;
+
+  /** Graph API base URL (tests point it at a local stand-in). */
+  @IsUrl({ require_tld: false, require_protocol: true })
+  META_GRAPH_API_URL = 'https://graph.facebook.com';
+
+  @Matches(/^v\d+\.\d+$/, { message: 'must look like v21.0' })
+  META_GRAPH_API_VERSION = 'v21.0';
+
+  /** Slack app signing secret: POST /channels/slack/events is checked with it. Unset: Slack events are refused. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(1)
+  SLACK_SIGNING_SECRET?: string;
+
+  /** Slack bot token (xoxb-…) for chat.postMessage; a Slack inbox's settings.botToken wins over it. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(1)
+  SLACK_BOT_TOKEN?: string;
+
+  /** Slack Web API base URL, ending in /api/ (tests point it at a local stand-in). */
+  @IsUrl({ require_tld: false, require_protocol: true })
+  SLACK_API_URL = 'https://slack.com/api/';
+
+  /** Twilio REST API base URL instead of https://api.twilio.com (tests point it at a local stand-in). Unset: Twilio itself. */
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
+  TWILIO_API_BASE_URL?: string;
+
+  /** Staff mirror: department slug → Slack channel id, e.g. "waste=C012AB3CD,housing=C045EF6GH". Empty: no mirror. */
+  @IsString() @Matches(/^$|^[a-z0-9-]+=[A-Z0-9]+(,[a-z0-9-]+=[A-Z0-9]+)*$/, { message: 'must look like waste=C012AB3CD,housing=C045EF6GH' })
+  SLACK_MIRROR_CHANNELS = '';
 
   /** Swagger UI at /api/docs. */
   @Transform(toBool) @IsBoolean()

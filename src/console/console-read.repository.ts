@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CaseScope } from '../auth/access';
 import { CaseStatus, Channel } from '../common/enum';
+import { BatchLoader } from '../common/batch-loader';
 import { Db } from '../database/db';
 import { CaseSummaryRow, MessageViewRow } from './console.views';
 
@@ -11,6 +12,7 @@ const SUMMARY = `
   SELECT c.id, c.reference, c.status, c.priority, c.channel, c.department_id, c.service_id, s.name AS service_name,
          c.assignee_id, a.name AS assignee_name, c.resident_id, r.name AS resident_name, c.subject,
          c.created_at, c.updated_at, c.last_inbound_at, c.first_response_at, c.version, p.text AS preview,
+         EXISTS (SELECT 1 FROM identity i WHERE i.resident_id = c.resident_id AND i.channel = c.channel AND i.opted_out_at IS NOT NULL) AS opted_out,
          ${exactTime('c.updated_at')} AS updated_at_key
   FROM "case" c
   JOIN resident r ON r.id = c.resident_id
@@ -45,6 +47,18 @@ export interface QueueFilter {
 /** The console's read side: case summaries and message views, always within the actor's scope. */
 @Injectable()
 export class ConsoleReadRepository {
+  private readonly summaries = new BatchLoader<string, CaseSummaryRow>(async (ids) => {
+    const rows: CaseSummaryRow[] = await this.db.manager.query(`${SUMMARY} WHERE c.id = ANY($1::uuid[])`, [ids]);
+    return new Map(rows.map((r) => [r.id, r]));
+  });
+  private readonly pushedMessages = new BatchLoader<string, MessageViewRow & { department_id: string }>(async (ids) => {
+    const rows: Array<MessageViewRow & { department_id: string }> = await this.db.manager.query(
+      `SELECT x.*, c.department_id FROM (${MESSAGE} WHERE m.id = ANY($1::uuid[])) x JOIN "case" c ON c.id = x.case_id`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r]));
+  });
+
   constructor(private readonly db: Db) {}
 
   async queue(scope: CaseScope, filter: QueueFilter, limit: number): Promise<CaseSummaryRow[]> {
@@ -64,10 +78,12 @@ export class ConsoleReadRepository {
     return rows[0];
   }
 
-  /** One case whoever asks: for pushes, which go to rooms whose members may see it. */
-  async summaryForPush(caseId: string): Promise<CaseSummaryRow | undefined> {
-    const rows = await this.db.manager.query(`${SUMMARY} WHERE c.id = $1`, [caseId]);
-    return rows[0];
+  /**
+   * One case whoever asks: for pushes, which go to rooms whose members may see it, and for acks of commands that
+   * already checked access. Reads asked for together are made together.
+   */
+  summaryForPush(caseId: string): Promise<CaseSummaryRow | undefined> {
+    return this.summaries.load(caseId);
   }
 
   /** The resident's cases the scope may see, newest first, but one. */
@@ -91,13 +107,9 @@ export class ConsoleReadRepository {
     return rows[0];
   }
 
-  /** A message with its case's department (where it is pushed), in one read. */
-  async messageForPush(messageId: string): Promise<(MessageViewRow & { department_id: string }) | undefined> {
-    const rows = await this.db.manager.query(
-      `SELECT x.*, c.department_id FROM (${MESSAGE} WHERE m.id = $1) x JOIN "case" c ON c.id = x.case_id`,
-      [messageId],
-    );
-    return rows[0];
+  /** A message with its case's department (where it is pushed); reads asked for together are made together. */
+  messageForPush(messageId: string): Promise<(MessageViewRow & { department_id: string }) | undefined> {
+    return this.pushedMessages.load(messageId);
   }
 
   /** Cases in scope that changed since the cursor's time (less the overlap), in change order. */

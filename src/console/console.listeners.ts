@@ -22,6 +22,7 @@ import { CaseSummary, syncCursor, toCaseSummary, toMessageView } from './console
 export class ConsoleListeners {
   private readonly logger = new Logger('ConsolePush');
   private readonly chains = new Map<string, Promise<void>>();
+  private outbox: Array<() => void> = [];
 
   constructor(
     private readonly reads: ConsoleReadRepository,
@@ -55,9 +56,11 @@ export class ConsoleListeners {
     this.inOrder(e.caseId, async () => {
       const kase = await this.caseSummary(e.caseId);
       if (!kase) return;
+      // The department hears of a new owner once, as case:assigned (it carries the whole case); the case's viewers and
+      // the previous owner as case:updated. Pushing both to a department of N agents who all claim is N² messages.
       const department = Rooms.department(kase.case.departmentId);
       const previous = e.previousAssigneeId ? [Rooms.agent(e.previousAssigneeId)] : [];
-      this.push([department, Rooms.case(e.caseId), ...previous], 'case:updated', kase);
+      this.push([...(e.assigneeId ? [] : [department]), Rooms.case(e.caseId), ...previous], 'case:updated', kase);
       if (!e.assigneeId) return;
       this.push([department, Rooms.agent(e.assigneeId)], 'case:assigned', kase);
       if (e.auto) {
@@ -75,8 +78,9 @@ export class ConsoleListeners {
       if (!kase) return;
       await this.dropViewersWhoCannotSee(e.caseId, { department_id: kase.case.departmentId, assignee_id: kase.case.assignee?.id ?? null });
       const previous = e.previousAssigneeId ? [Rooms.agent(e.previousAssigneeId)] : [];
-      const departments = [...new Set([Rooms.department(e.fromDepartmentId), Rooms.department(e.toDepartmentId)])];
-      this.push([...departments, Rooms.case(e.caseId), ...previous], 'case:updated', kase);
+      // As for claims: a department that hears case:assigned does not also get case:updated.
+      const updated = e.assigneeId ? [e.fromDepartmentId].filter((d) => d !== e.toDepartmentId) : [...new Set([e.fromDepartmentId, e.toDepartmentId])];
+      this.push([...updated.map(Rooms.department), Rooms.case(e.caseId), ...previous], 'case:updated', kase);
       if (e.assigneeId) this.push([Rooms.department(e.toDepartmentId), Rooms.agent(e.assigneeId)], 'case:assigned', kase);
     });
   }
@@ -128,8 +132,18 @@ export class ConsoleListeners {
     });
   }
 
+  /**
+   * Pushes leave in the order asked, at the end of this turn of the event loop: the acks of the commands that caused
+   * them (a batch of claims answered together) go out first, so an agent's own answer never queues behind its
+   * colleagues' news on the socket.
+   */
   private push<E extends ConsoleEventName>(rooms: string[], event: E, payload: ConsoleServerEvents[E]): void {
-    pushToConsole(this.realtime, rooms, event, payload);
+    if (this.outbox.push(() => pushToConsole(this.realtime, rooms, event, payload)) > 1) return;
+    setImmediate(() => {
+      const due = this.outbox;
+      this.outbox = [];
+      for (const send of due) send();
+    });
   }
 
   private async caseSummary(caseId: string): Promise<{ case: CaseSummary; cursor: string } | undefined> {

@@ -22,6 +22,8 @@ export interface CaseSummary {
   version: number;
   /** The start of the newest message to or from the resident (plain text). */
   preview: string | null;
+  /** The resident opted out of messages on this case's channel (SMS/WhatsApp STOP): replies are refused until START. */
+  optedOut: boolean;
 }
 
 /** A message as the console shows it; `text` is plain text, never HTML. */
@@ -78,6 +80,7 @@ export interface CaseSummaryRow {
   first_response_at: Date | null;
   version: number;
   preview: string | null;
+  opted_out?: boolean;
   /** updated_at exactly (microseconds), for cursors. */
   updated_at_key: string;
 }
@@ -119,6 +122,7 @@ export function toCaseSummary(r: CaseSummaryRow): CaseSummary {
     firstResponseAt: iso(r.first_response_at),
     version: r.version,
     preview: r.preview,
+    optedOut: r.opted_out ?? false,
   };
 }
 

@@ -1,8 +1,11 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { Foundation1764230400000 } from '../../migrations/1764230400000-Foundation';
+import { EmailChannel1764230600000 } from '../../migrations/1764230600000-EmailChannel';
+import { TwilioChannel1764230500000 } from '../../migrations/1764230500000-TwilioChannel';
+import { MetaSlackChannels1764230700000 } from '../../migrations/1764230700000-MetaSlackChannels';
 
 /** Every migration, in order. A schema change is a new file in migrations/ added here. */
-export const MIGRATIONS = [Foundation1764230400000];
+export const MIGRATIONS = [Foundation1764230400000, TwilioChannel1764230500000, EmailChannel1764230600000, MetaSlackChannels1764230700000];
 
 export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {
   return {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Namespace, RemoteSocket, Socket } from 'socket.io';
+import { coalesceWebSocketWrites } from './coalesce-writes';
 
 
 /**
@@ -10,9 +11,15 @@ import type { Namespace, RemoteSocket, Socket } from 'socket.io';
 @Injectable()
 export class RealtimeService {
   private readonly namespaces = new Map<string, Namespace>();
+  private readonly engines = new WeakSet<object>();
 
   register(namespace: Namespace): void {
     this.namespaces.set(namespace.name, namespace);
+    const engine = namespace.server.engine;
+    if (!this.engines.has(engine)) {
+      this.engines.add(engine);
+      coalesceWebSocketWrites(engine);
+    }
   }
 
   /** Sends to every socket in any of the rooms (once per socket), on every process. Nothing before the gateway started. */

@@ -5,7 +5,3 @@ export const Rooms = {
   case: (id: string) => `case:${id}`,
 } as const;
 
-/** The case id of a `case:<id>` room, or undefined for any other room. */
-export function caseIdOfRoom(room: string): string | undefined {
-  return room.startsWith('case:') ? room.slice('case:'.length) : undefined;
-}

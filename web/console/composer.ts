@@ -4,6 +4,7 @@ import { channelLabel, waitingFor } from './format';
 import { button, characterCount, errorMessage, select, warning } from './govuk';
 import { CannedReply, CaseSummary, Channel } from './protocol';
 import { Store } from './state';
+import { smsSegments } from '../../src/channels/twilio/sms-segments';
 
 /** The hub refuses longer texts (REST and socket alike). */
 export const TEXT_MAX = 4000;
@@ -29,6 +30,9 @@ export function replyProblem(c: CaseSummary, store: Store, connected: boolean): 
     return store.canTakeOver
       ? { text: `${owner} owns this case, so only they can reply. You can take it over.`, blocking: true, fix: 'take-over' }
       : { text: `${owner} owns this case, so only they can reply.`, blocking: true };
+  }
+  if (c.optedOut) {
+    return { text: 'The resident has opted out of messages on this channel (they sent STOP), so replies cannot be sent. They can send START to opt back in.', blocking: true };
   }
   const windowHours = WINDOW_CHANNELS[c.channel];
   if (windowHours && c.lastInboundAt) {
@@ -68,7 +72,7 @@ export class Composer {
   constructor(
     private readonly actions: ComposerActions,
     residentName: string,
-    channel: Channel,
+    private readonly channel: Channel,
   ) {
     this.warningArea = h('div', { id: 'reply-warning', class: 'hub-reply-warning' });
     this.cannedArea = h('div', { class: 'hub-canned', id: 'canned-area' });
@@ -122,6 +126,12 @@ export class Composer {
     });
     textarea.addEventListener('input', () => this.noteTyping());
     textarea.addEventListener('blur', () => this.stopTyping());
+    if (this.channel === 'sms') {
+      const segments = h('p', { class: 'govuk-hint hub-sms-segments', id: 'reply-segments' }, smsSegmentsText(''));
+      textarea.setAttribute('aria-describedby', `${textarea.getAttribute('aria-describedby')} reply-segments`);
+      textarea.addEventListener('input', () => replace(segments, smsSegmentsText(textarea.value)));
+      group.appendChild(segments);
+    }
     return group;
   }
 
@@ -267,4 +277,11 @@ function showFieldError(fieldId: string, message: string | null): void {
     describedBy.unshift(errorId);
   }
   field.setAttribute('aria-describedby', describedBy.join(' '));
+}
+
+/** "48 characters, 1 text message (GSM-7)": what an SMS reply will cost, and which characters make it UCS-2. */
+export function smsSegmentsText(text: string): string {
+  const s = smsSegments(text);
+  const parts = `${s.characters} character${s.characters === 1 ? '' : 's'}, ${s.segments} text message${s.segments === 1 ? '' : 's'} (${s.encoding})`;
+  return s.nonGsm.length ? `${parts}: ${s.nonGsm.slice(0, 5).join(' ')} use${s.nonGsm.length === 1 ? 's' : ''} the shorter UCS-2 format` : parts;
 }

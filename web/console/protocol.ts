@@ -34,6 +34,8 @@ export interface CaseSummary {
   firstResponseAt?: string | null;
   version: number;
   preview?: string | null;
+  /** The resident sent STOP on this SMS/WhatsApp channel: replies are refused until they send START. */
+  optedOut?: boolean;
 }
 
 export interface Attachment {
