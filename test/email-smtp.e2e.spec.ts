@@ -112,6 +112,11 @@ describe('Email over SMTP', () => {
       expect(capture.mails.length).toBe(before + 1);
       return capture.mails[before];
     });
+    // The relay has the mail a moment before the delivery job records it sent (with our Message-ID as provider id).
+    await eventually(async () => {
+      const [row] = await t.db.query<{ delivery_status: string }>(`SELECT delivery_status FROM message WHERE id = $1`, [reply.id]);
+      expect(row.delivery_status).toBe('sent');
+    });
     const [kase] = await t.db.query<{ reference: string }>(`SELECT reference FROM "case" WHERE id = $1`, [message.case_id]);
     return { caseId: message.case_id, reference: kase.reference, first, replyId: reply.id, captured };
   }
