@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   const sockets: Socket[] = [];
   const cleanup = async () => {
     for (const s of sockets) s.disconnect();
-    await hub?.stop(10_000); // SIGTERM: a clean exit (and a profile, with --cpu-prof in BENCH_HUB_NODE_OPTIONS)
+    await hub?.stop(10_000); // SIGTERM: a clean exit (and a profile, with a profiler in BENCH_HUB_NODE_OPTIONS)
+    if (hub && process.env.BENCH_HUB_OUTPUT === '1') console.log(`\n--- hub output (last 64 kB)\n${hub.output()}`);
     await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     if (o.redis) await dropRedisKeys(prefix);
   };

@@ -185,6 +185,19 @@ describe.each([
       expectError(await c.send('agent:capacity', { capacity: 21 }), 'Validation');
     });
 
+    it('never takes an agent past capacity, even when their claims arrive at once (two tabs, a double click)', async () => {
+      const agent = await givenAgent(t, { name: 'Tess Twotabs', departments: ['council-tax'], capacity: 2 });
+      const [tab1, tab2] = [await connect(agent), await connect(agent)];
+      for (let i = 0; i < 4; i++) await givenCase(inboxes.tax);
+
+      const acks = await Promise.all([tab1, tab2, tab1, tab2].map((tab) => tab.send('case:claim-next', {})));
+
+      expect(acks.filter((a) => a.ok)).toHaveLength(2);
+      expect(acks.filter((a) => !a.ok).map((a) => (a as any).error.details.reason)).toEqual(['at capacity', 'at capacity']);
+      const [{ owned }] = await t.db.query<{ owned: number }>(`SELECT count(*)::int AS owned FROM "case" WHERE assignee_id = $1`, [agent.agent.id]);
+      expect(owned).toBe(2);
+    });
+
     it('claims a named case once: someone else’s is a Conflict, an agent may not take over, a supervisor may', async () => {
       const caseId = await givenCase();
       const [a, b, s] = [await connect(alice), await connect(bob), await connect(sue)];

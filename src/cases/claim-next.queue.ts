@@ -25,8 +25,8 @@ interface Request {
  * Here the claims that arrive while one transaction is committing go together in the next: the agents' rows are
  * locked (in id order) and their loads counted once, each department set's waiting cases are taken in queue order
  * with FOR UPDATE SKIP LOCKED and handed out in the order the claims arrived, in one statement. With nothing in
- * flight a claim starts at once, so a quiet hub adds no delay. A failing batch is retried claim by claim, so one
- * bad claim cannot sink the others.
+ * flight a claim starts after one turn of the event loop, so a quiet hub adds no noticeable delay. A failing batch
+ * is retried claim by claim, so one bad claim cannot sink the others.
  */
 @Injectable()
 export class ClaimNextQueue {
@@ -50,10 +50,13 @@ export class ClaimNextQueue {
   private pump(): void {
     if (this.busy || this.waiting.length === 0) return;
     this.busy = true;
-    const batch = this.waiting.splice(0, BATCH_MAX);
-    void this.commit(batch).finally(() => {
-      this.busy = false;
-      this.pump();
+    // One turn of the event loop first: claims read from other sockets in the same turn join this batch.
+    setImmediate(() => {
+      const batch = this.waiting.splice(0, BATCH_MAX);
+      void this.commit(batch).finally(() => {
+        this.busy = false;
+        this.pump();
+      });
     });
   }
 
