@@ -146,6 +146,8 @@ async function postAtRate(port: number, token: string, o: Options, run: string, 
 }
 
 interface RaceResult {
+  /** One agent claiming on their own, one claim after another (the same department listening). */
+  soloMs: number[];
   claims: number;
   nothingLeft: number;
   errors: Map<string, number>;
@@ -161,6 +163,17 @@ interface RaceResult {
 async function claimRace(racers: Socket[], rounds: number, db: Client): Promise<RaceResult> {
   let assignedPushes = 0;
   for (const s of racers) s.on('case:assigned', () => void assignedPushes++);
+  const soloMs: number[] = [];
+  const soloOwned: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    const begin = performance.now();
+    const ack = (await racers[0].timeout(30_000).emitWithAck('case:claim-next', {})) as { ok: boolean; case?: { id: string } };
+    soloMs.push(performance.now() - begin);
+    if (ack.ok && ack.case) soloOwned.push(ack.case.id);
+    if (soloOwned.length % 10 === 0) await Promise.all(soloOwned.splice(0).map((caseId) => racers[0].timeout(30_000).emitWithAck('case:status', { caseId, status: 'resolved' })));
+  }
+  for (let i = 0; i < 100 && assignedPushes < 50 * racers.length; i++) await new Promise((r) => setTimeout(r, 100));
+  assignedPushes -= 50 * racers.length;
   const claimMs: number[] = [];
   const errors = new Map<string, number>();
   const owner = new Map<string, number>();
@@ -184,7 +197,7 @@ async function claimRace(racers: Socket[], rounds: number, db: Client): Promise<
   const agentIds = await Promise.all(racers.map(async (s) => (s as Socket & { agentId: string }).agentId));
   const rows = (await db.query(`SELECT id, assignee_id FROM "case" WHERE id = ANY($1::uuid[])`, [[...owner.keys()]])).rows as Array<{ id: string; assignee_id: string }>;
   const databaseDisagrees = rows.filter((r) => r.assignee_id !== agentIds[owner.get(r.id)!]).length + (owner.size - rows.length);
-  return { claims: owner.size, nothingLeft, errors, claimMs, doubleOwners, databaseDisagrees };
+  return { soloMs, claims: owner.size, nothingLeft, errors, claimMs, doubleOwners, databaseDisagrees };
 }
 
 /** Agents straight into the database (one password hash for all: hashing is not what is measured), then signed in over HTTP. */
@@ -276,6 +289,7 @@ function report(o: Options, quiet: PhaseResult, watched: PhaseResult, cpu: CpuUs
   row(`POST /channels/api/messages, no console`, quiet.postMs, `${quiet.acked}`);
   row(`POST /channels/api/messages, ${o.agents} agents listening`, watched.postMs, `${watched.acked}`);
   row(`POST sent → message:created at each agent`, watched.pushMs, `${watched.pushMs.length}`);
+  row(`case:claim-next ack, one agent alone`, race.soloMs, `${race.soloMs.length}`);
   row(`case:claim-next ack, ${o.racers} agents racing`, race.claimMs, `${race.claimMs.length}`);
   console.log(`achieved rate: ${(quiet.acked / quiet.elapsedS).toFixed(0)} and ${(watched.acked / watched.elapsedS).toFixed(0)} messages/s (target ${o.rate}); failed POSTs: ${quiet.failed + watched.failed}`);
   console.log(`pushes received ${watched.pushMs.length} of ${watched.pushesExpected} expected (${watched.pushesExpected - watched.pushMs.length} missing)`);
