@@ -7,6 +7,7 @@ import { dataSourceOptions } from './data-source';
 import { EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
 
 let embedded: EmbeddedPostgres | undefined;
+const EMBEDDED_POOL_SIZE = 1;
 
 /** The database seam: PostgreSQL at DATABASE_URL, or the embedded PGlite when it is unset. */
 @Global()
@@ -16,12 +17,16 @@ let embedded: EmbeddedPostgres | undefined;
       inject: [Env],
       useFactory: async (env: Env) => {
         let url = env.DATABASE_URL;
+        // One connection to the embedded database: pglite-socket interleaves the extended-protocol messages of
+        // concurrent connections ("unnamed prepared statement does not exist", wrong rows), and PGlite runs one
+        // transaction at a time anyway.
+        const poolSize = url ? env.DATABASE_POOL_SIZE : EMBEDDED_POOL_SIZE;
         if (!url) {
-          embedded = await startEmbeddedPostgres(env.DATA_DIR, env.DATABASE_POOL_SIZE);
+          embedded = await startEmbeddedPostgres(env.DATA_DIR, poolSize);
           url = embedded.url;
         }
         return {
-          ...dataSourceOptions(url, env.DATABASE_POOL_SIZE),
+          ...dataSourceOptions(url, poolSize),
           retryAttempts: 3,
           retryDelay: 500,
           toRetry: (e: unknown) => !(e instanceof PendingMigrations), // retrying cannot migrate the schema
