@@ -160,6 +160,7 @@ export class ConsoleListeners {
 
   /** Runs `work` after every earlier push for the same key, and drops the chain once it is idle. */
   private inOrder(key: string, work: () => Promise<void>): void {
+    if (!this.realtime.anyoneListening(CONSOLE_NAMESPACE)) return; // no reads for pushes nobody would receive
     const next = (this.chains.get(key) ?? Promise.resolve())
       .then(work)
       .catch((e: Error) => this.logger.warn(`push for ${key} failed: ${e.stack ?? e.message}`))
