@@ -4,8 +4,6 @@ import { Env } from '../config/env';
 import { HubError } from '../common/errors';
 import { RawRequest } from './channel-adapter';
 
-export { bearerToken } from '../common/bearer';
-
 /** What an adapter sees of an HTTP request; the public URL is rebuilt for providers that sign it. */
 export function toRawRequest(req: RawBodyRequest<Request>, env: Env): RawRequest {
   const base = env.PUBLIC_BASE_URL?.replace(/\/$/, '') ?? `${req.protocol}://${req.get('host')}`;

@@ -6,7 +6,8 @@ import { Env } from '../../config/env';
 import { DeliveryService } from '../../delivery/delivery.service';
 import { InboxesService } from '../../inboxes/inboxes.service';
 import { IntakeService } from '../../intake/intake.service';
-import { bearerToken, requireJson, toRawRequest } from '../raw-request';
+import { bearerToken } from '../../common/bearer';
+import { requireJson, toRawRequest } from '../raw-request';
 import { ApiInboundMessageDto, ApiStatusDto, ApiStatusResultDto, IntakeResultDto } from './api-message.dto';
 import { ApiChannelAdapter } from './api.adapter';
 

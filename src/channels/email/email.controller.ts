@@ -6,7 +6,7 @@ import { Channel } from '../../common/enum';
 import { HubError } from '../../common/errors';
 import { Env } from '../../config/env';
 import { InboxesService } from '../../inboxes/inboxes.service';
-import { bearerToken } from '../raw-request';
+import { bearerToken } from '../../common/bearer';
 import { EmailRefused, MailEnvelope } from './email-intake';
 import { EmailReceipt, EmailReceiver } from './email-receiver.service';
 import { MailgunInbound } from './mailgun-inbound';

@@ -39,6 +39,20 @@ export function metaItems(req: RawRequest, graph: GraphClient): MetaItem[] {
   return parseMetaWebhook(req.body, options);
 }
 
+/** The residents' messages of a webhook that belong to one channel's inbox (every Meta adapter's parseInbound). */
+export function metaMessagesFor(req: RawRequest, graph: GraphClient, channel: Channel, inbox: InboxConfig): InboundMessage[] {
+  return metaItems(req, graph)
+    .filter((item): item is Extract<MetaItem, { kind: 'message' }> => item.kind === 'message' && item.channel === channel && item.address === inbox.address)
+    .map((item) => ({ ...item.message, inboxId: inbox.id }));
+}
+
+/** The delivery statuses of a webhook that belong to one channel's inbox (every Meta adapter's parseStatus). */
+export function metaStatusesFor(req: RawRequest, graph: GraphClient, channel: Channel, inbox: InboxConfig): DeliveryStatusUpdate[] {
+  return metaItems(req, graph)
+    .filter((item): item is Extract<MetaItem, { kind: 'status' }> => item.kind === 'status' && item.channel === channel && item.address === inbox.address)
+    .map((item) => item.update);
+}
+
 /**
  * Messenger and Instagram: one Page (or Instagram account) is one inbox, its id the inbox address; the inbox's
  * settings hold `pageAccessToken`, optionally `pageId` (the id to send from, default the address) and
@@ -54,15 +68,11 @@ abstract class MetaPageAdapter implements ChannelAdapter {
   }
 
   parseInbound(req: RawRequest, inbox: InboxConfig): InboundMessage[] {
-    return metaItems(req, this.options.graph)
-      .filter((item) => item.kind === 'message' && item.channel === this.channel && item.address === inbox.address)
-      .map((item) => ({ ...(item as Extract<MetaItem, { kind: 'message' }>).message, inboxId: inbox.id }));
+    return metaMessagesFor(req, this.options.graph, this.channel, inbox);
   }
 
   parseStatus(req: RawRequest, inbox: InboxConfig): DeliveryStatusUpdate[] {
-    return metaItems(req, this.options.graph)
-      .filter((item) => item.kind === 'status' && item.channel === this.channel && item.address === inbox.address)
-      .map((item) => (item as Extract<MetaItem, { kind: 'status' }>).update);
+    return metaStatusesFor(req, this.options.graph, this.channel, inbox);
   }
 
   async send(msg: OutboundMessage, inbox: InboxConfig): Promise<{ providerMessageId: string }> {

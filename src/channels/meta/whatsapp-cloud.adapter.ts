@@ -9,8 +9,8 @@ import {
   RawRequest,
 } from '../channel-adapter';
 import { GraphError, GraphRequestError, toDeliveryError } from './graph-client';
-import { MetaAdapterOptions, metaItems, splitText, verifyMetaRequest } from './meta-page.adapter';
-import { MetaItem, waIdOf } from './meta-webhook';
+import { MetaAdapterOptions, metaMessagesFor, metaStatusesFor, splitText, verifyMetaRequest } from './meta-page.adapter';
+import { waIdOf } from './meta-webhook';
 
 /** WhatsApp allows 4,096 characters of text a message. */
 const TEXT_LIMIT = 4096;
@@ -36,15 +36,11 @@ export class WhatsappCloudAdapter implements ChannelAdapter {
   }
 
   parseInbound(req: RawRequest, inbox: InboxConfig): InboundMessage[] {
-    return metaItems(req, this.options.graph)
-      .filter((item) => item.kind === 'message' && item.channel === Channel.Whatsapp && item.address === inbox.address)
-      .map((item) => ({ ...(item as Extract<MetaItem, { kind: 'message' }>).message, inboxId: inbox.id }));
+    return metaMessagesFor(req, this.options.graph, Channel.Whatsapp, inbox);
   }
 
   parseStatus(req: RawRequest, inbox: InboxConfig): DeliveryStatusUpdate[] {
-    return metaItems(req, this.options.graph)
-      .filter((item) => item.kind === 'status' && item.channel === Channel.Whatsapp && item.address === inbox.address)
-      .map((item) => (item as Extract<MetaItem, { kind: 'status' }>).update);
+    return metaStatusesFor(req, this.options.graph, Channel.Whatsapp, inbox);
   }
 
   async send(msg: OutboundMessage, inbox: InboxConfig): Promise<{ providerMessageId: string }> {
