@@ -5,7 +5,8 @@ import { InstagramAdapter, MessengerAdapter, splitText } from '../src/channels/m
 import { isValidMetaSignature, metaSignature } from '../src/channels/meta/meta-signature';
 import { MetaItem, parseMetaWebhook } from '../src/channels/meta/meta-webhook';
 import { WhatsappCloudAdapter } from '../src/channels/meta/whatsapp-cloud.adapter';
-import { fixture, HttpStandIn, startHttpStandIn } from './fixtures/meta/http-stand-in';
+import { fixture } from './fixtures/meta/fixture';
+import { HttpStandIn, startHttpStandIn } from './support/http-stand-in';
 
 const SECRET = 'meta-app-secret';
 const parse = (name: string): MetaItem[] => parseMetaWebhook(JSON.parse(fixture('meta', name)), { mediaUrl: (id) => `https://graph.test/v21.0/${id}` });

@@ -4,7 +4,8 @@ import { InboxesService } from '../src/inboxes/inboxes.service';
 import { startTestApp, TestApp } from './support/app';
 import { eventually } from './support/eventually';
 import { givenAgent } from './support/given';
-import { fixture, HttpStandIn, startHttpStandIn } from './fixtures/meta/http-stand-in';
+import { fixture } from './fixtures/meta/fixture';
+import { HttpStandIn, startHttpStandIn } from './support/http-stand-in';
 
 const APP_SECRET = 'test-meta-app-secret';
 const VERIFY_TOKEN = 'council-verify-token';

@@ -3,7 +3,8 @@ import { PermanentDeliveryError, RawRequest, TransientDeliveryError } from '../s
 import { SlackClient } from '../src/channels/slack/slack-client';
 import { classifySlackEnvelope } from '../src/channels/slack/slack-events';
 import { SlackAdapter } from '../src/channels/slack/slack.adapter';
-import { fixture, HttpStandIn, startHttpStandIn } from './fixtures/meta/http-stand-in';
+import { fixture } from './fixtures/meta/fixture';
+import { HttpStandIn, startHttpStandIn } from './support/http-stand-in';
 import { slackSign } from './fixtures/slack/sign';
 
 const SECRET = 'slack-signing-secret';

@@ -5,7 +5,8 @@ import { startTestApp, TestApp } from './support/app';
 import { CallbackStandIn, startCallbackStandIn } from './support/callback-stand-in';
 import { eventually } from './support/eventually';
 import { givenAgent, givenApiInbox, postApiMessage } from './support/given';
-import { fixture, HttpStandIn, StandInReply, StandInRequest, startHttpStandIn } from './fixtures/meta/http-stand-in';
+import { fixture } from './fixtures/meta/fixture';
+import { HttpStandIn, StandInReply, StandInRequest, startHttpStandIn } from './support/http-stand-in';
 import { slackSign } from './fixtures/slack/sign';
 
 const SECRET = 'test-slack-signing-secret';
