@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AttachmentsModule } from './attachments/attachments.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CaseQueryModule } from './cases/case-query.module';
@@ -34,6 +35,7 @@ export class AppModule {
         JobsModule,
         MetricsModule,
         AuditModule,
+        AttachmentsModule,
         DepartmentsModule,
         InboxesModule,
         CasesModule,

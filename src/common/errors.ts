@@ -11,6 +11,7 @@ export type HubErrorCode =
   | 'Validation'
   | 'SignatureInvalid'
   | 'PayloadTooLarge'
+  | 'UnsupportedType'
   | 'RateLimited'
   | 'Unavailable';
 
@@ -61,6 +62,8 @@ export function httpStatusFor(code: HubErrorCode): number {
       return 409;
     case 'PayloadTooLarge':
       return 413;
+    case 'UnsupportedType':
+      return 415;
     case 'RateLimited':
       return 429;
     case 'Unavailable':

@@ -40,6 +40,6 @@ function fromHttpException(e: HttpException): ErrorBody {
   const message = Array.isArray(raw) ? raw.join('; ') : String(raw ?? e.message);
   const code: HubErrorCode =
     status === 400 ? 'Validation' : status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'NotFound'
-    : status === 409 ? 'Conflict' : status === 413 ? 'PayloadTooLarge' : status === 429 ? 'RateLimited' : 'Unavailable';
+    : status === 409 ? 'Conflict' : status === 413 ? 'PayloadTooLarge' : status === 415 ? 'UnsupportedType' : status === 429 ? 'RateLimited' : 'Unavailable';
   return { statusCode: status, error: { code, message } };
 }

@@ -3,9 +3,18 @@ import { Foundation1764230400000 } from '../../migrations/1764230400000-Foundati
 import { EmailChannel1764230600000 } from '../../migrations/1764230600000-EmailChannel';
 import { TwilioChannel1764230500000 } from '../../migrations/1764230500000-TwilioChannel';
 import { MetaSlackChannels1764230700000 } from '../../migrations/1764230700000-MetaSlackChannels';
+import { Attachments1764230750000 } from '../../migrations/1764230750000-Attachments';
+import { CaseAbandoned1764230760000 } from '../../migrations/1764230760000-CaseAbandoned';
 
 /** Every migration, in order. A schema change is a new file in migrations/ added here. */
-export const MIGRATIONS = [Foundation1764230400000, TwilioChannel1764230500000, EmailChannel1764230600000, MetaSlackChannels1764230700000];
+export const MIGRATIONS = [
+  Foundation1764230400000,
+  TwilioChannel1764230500000,
+  EmailChannel1764230600000,
+  MetaSlackChannels1764230700000,
+  Attachments1764230750000,
+  CaseAbandoned1764230760000,
+];
 
 export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {
   return {

@@ -4,12 +4,15 @@ export enum JobName {
   SweepQueuedMessages = 'delivery.sweep',
   /** Assigns waiting cases of an auto-assigning department (all of them without departmentId) round robin. */
   AutoAssign = 'routing.auto-assign',
+  /** Removes uploads that never made it onto a case. */
+  PurgeUnlinkedAttachments = 'attachments.purge-unlinked',
 }
 
 export interface JobPayloads {
   [JobName.DeliverMessage]: { messageId: string };
   [JobName.SweepQueuedMessages]: Record<string, never>;
   [JobName.AutoAssign]: { departmentId?: string };
+  [JobName.PurgeUnlinkedAttachments]: Record<string, never>;
 }
 
 export type JobOf<N extends JobName> = JobPayloads[N];

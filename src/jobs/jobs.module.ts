@@ -14,6 +14,7 @@ export function retryPolicies(env: Env): Record<JobName, RetryPolicy> {
     [JobName.DeliverMessage]: { attempts: env.DELIVERY_MAX_ATTEMPTS, backoffMs: env.DELIVERY_BACKOFF_MS },
     [JobName.SweepQueuedMessages]: { attempts: 1, backoffMs: 1000 },
     [JobName.AutoAssign]: { attempts: 5, backoffMs: 500 },
+    [JobName.PurgeUnlinkedAttachments]: { attempts: 1, backoffMs: 1000 },
   };
 }
 
