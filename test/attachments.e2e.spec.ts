@@ -23,7 +23,7 @@ describe('attachment store (e2e)', () => {
 
   async function count(): Promise<number> {
     const rows = await t.db.query(`SELECT count(*)::int AS n FROM attachment`);
-    return rows[0].n;
+    return rows[0].n as number;
   }
 
   async function refusal(work: Promise<unknown>): Promise<HubError> {
@@ -94,7 +94,7 @@ describe('attachment store (e2e)', () => {
       for (const [token, url] of [[other, stored.url], [agentToken, unlinked.url], [agentToken, '/api/v1/attachments/not-a-uuid']]) {
         const res = await fetch(`${t.url}${url}`, { headers: { authorization: `Bearer ${token}` } });
         expect(res.status).toBe(404);
-        expect((await res.json()).error.code).toBe('NotFound');
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NotFound');
       }
     });
 
@@ -119,6 +119,6 @@ describe('attachment store (e2e)', () => {
     const fresh = await sut.store({ bytes: PNG, source: 'test' });
     await sut.purgeUnlinked();
     const left = await t.db.query(`SELECT id FROM attachment WHERE id = ANY($1::uuid[])`, [[old.id, fresh.id]]);
-    expect(left.map((r: { id: string }) => r.id)).toEqual([fresh.id]);
+    expect(left.map((r) => r.id)).toEqual([fresh.id]);
   });
 });
