@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { AgentRole, Channel } from '../src/common/enum';
+import { CasesService } from '../src/cases/cases.service';
+import { AgentRole, CaseStatus, Channel } from '../src/common/enum';
+import { Db } from '../src/database/db';
 import { InboxesService } from '../src/inboxes/inboxes.service';
 import { startTestApp, TestApp } from './support/app';
 import { CallbackStandIn, startCallbackStandIn } from './support/callback-stand-in';
@@ -170,6 +172,21 @@ describe('Slack end to end: /channels/slack/events, DMs as a channel, the staff 
       const body = fixture('slack', 'thread-reply.json').replace('U0AGENT1', 'U0STRANGER').replace('__TS__', '1764230900.000001').replace('__THREAD_TS__', thread_ts).replace('__EVENT_ID__', 'Ev0STRANGER');
       expect(await send(body)).toEqual({ status: 200, body: { ok: true, outcome: 'ignored' } });
       expect(await t.db.query(`SELECT 1 FROM message WHERE case_id = $1 AND direction = 'outbound'`, [case_id])).toHaveLength(1);
+    });
+
+    it('a thread reply the hub refuses (the case is closed) is answered in the thread with the reason, and stores nothing', async () => {
+      const inbox = await givenApiInbox(t, { department: 'waste', callbackUrl: hook.url });
+      const posted = await postApiMessage(t, inbox.token, { externalId: `in-${randomUUID()}`, from: { address: 'res-closed' }, text: 'My black bin was missed again.' });
+      const { thread_ts } = await eventually(async () => {
+        const [row] = await t.db.query<{ thread_ts: string }>(`SELECT thread_ts FROM slack_thread WHERE case_id = $1`, [posted.body.caseId]);
+        expect(row).toBeDefined();
+        return row;
+      });
+      await t.get(Db).transaction((tx) => t.get(CasesService).changeStatus(tx, String(posted.body.caseId), CaseStatus.Closed));
+      const body = fixture('slack', 'thread-reply.json').replace('__TS__', '1764230950.000001').replace('__THREAD_TS__', thread_ts).replace('__EVENT_ID__', `Ev${randomUUID().slice(0, 8)}`);
+      expect(await send(body)).toEqual({ status: 200, body: { ok: true, outcome: 'ignored' } });
+      await eventually(() => expect(posts().some((r) => r.json.thread_ts === thread_ts && /^:warning: Not sent to the resident: .*closed/.test(String(r.json.text)))).toBe(true));
+      expect(await t.db.query(`SELECT 1 FROM message WHERE case_id = $1 AND direction = 'outbound'`, [posted.body.caseId])).toHaveLength(0);
     });
   });
 });

@@ -33,11 +33,11 @@ export class DepartmentRepository {
     return this.db.manager.query(`SELECT id, lgsl_id, name, department_id FROM service ORDER BY name`);
   }
 
-  async upsertDepartment(m: EntityManager, slug: string, name: string): Promise<DepartmentRow> {
+  async upsertDepartment(m: EntityManager, slug: string, name: string, answerTargetSeconds: number): Promise<DepartmentRow> {
     const rows = await m.query(
-      `INSERT INTO department (slug, name) VALUES ($1, $2)
-       ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name RETURNING id, slug, name`,
-      [slug, name],
+      `INSERT INTO department (slug, name, answer_target_seconds) VALUES ($1, $2, $3)
+       ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, answer_target_seconds = EXCLUDED.answer_target_seconds RETURNING id, slug, name`,
+      [slug, name, answerTargetSeconds],
     );
     return rows[0];
   }

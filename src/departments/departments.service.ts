@@ -33,7 +33,7 @@ export class DepartmentsService implements OnApplicationBootstrap {
   async syncCatalogue(): Promise<void> {
     await this.db.transaction(async ({ manager }) => {
       const ids = new Map<string, string>();
-      for (const d of this.council.departments) ids.set(d.slug, (await this.departments.upsertDepartment(manager, d.slug, d.name)).id);
+      for (const d of this.council.departments) ids.set(d.slug, (await this.departments.upsertDepartment(manager, d.slug, d.name, d.answerTargetSeconds)).id);
       for (const s of this.council.services) await this.departments.upsertService(manager, s.lgsl, s.name, ids.get(s.department)!);
     });
     await this.reloadServices();
@@ -52,6 +52,12 @@ export class DepartmentsService implements OnApplicationBootstrap {
 
   async listServices(): Promise<CatalogueService[]> {
     return (await this.departments.listServices()).map(toService);
+  }
+
+  /** The catalogue entry with this id, from memory. */
+  serviceById(id: string): CatalogueService | undefined {
+    for (const service of this.byLgsl.values()) if (service.id === id) return service;
+    return undefined;
   }
 
   /** The catalogue entry for an LGSL id, from memory (triage asks on every new case). */

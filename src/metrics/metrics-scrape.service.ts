@@ -1,28 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import { CaseQueryService } from '../cases/case-query.service';
 import { MetricsService } from './metrics.service';
 
-/** Renders the Prometheus text, first refreshing what is read from the database rather than counted live. */
+/**
+ * Renders the Prometheus text, first refreshing what is read from the database rather than counted live (the queue
+ * gauges: the supervisor module registers their refresh, one snapshot of every department per scrape).
+ */
 @Injectable()
 export class MetricsScrapeService {
-  constructor(
-    private readonly metrics: MetricsService,
-    private readonly cases: CaseQueryService,
-  ) {}
+  constructor(private readonly metrics: MetricsService) {}
 
   get contentType(): string {
     return this.metrics.registry.contentType;
   }
 
   async render(): Promise<string> {
-    await this.refreshQueueDepth();
+    await this.metrics.refreshBeforeScrape();
     return this.metrics.registry.metrics();
-  }
-
-  /** One count per scrape; departments with nothing waiting report 0 rather than vanishing. */
-  private async refreshQueueDepth(): Promise<void> {
-    const depths = await this.cases.queueDepthByDepartment();
-    this.metrics.queueDepth.reset();
-    for (const { department, waiting } of depths) this.metrics.queueDepth.set({ department }, waiting);
   }
 }

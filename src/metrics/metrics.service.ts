@@ -29,12 +29,38 @@ export class MetricsService {
 
   readonly queueDepth = new Gauge({
     name: 'hub_queue_depth',
-    help: 'Cases waiting for an agent (status new), by department',
+    help: 'Cases waiting for an agent (status new, no assignee), by department',
     labelNames: ['department'] as const,
     registers: [this.registry],
   });
 
+  readonly oldestWait = new Gauge({
+    name: 'hub_queue_oldest_wait_seconds',
+    help: 'How long the oldest waiting case has waited since it was created, by department (0 when none waits)',
+    labelNames: ['department'] as const,
+    registers: [this.registry],
+  });
+
+  readonly serviceLevelToday = new Gauge({
+    name: 'hub_service_level_today_ratio',
+    help: 'Cases created today (Europe/London) answered within the department target, divided by those offered (docs/metrics.md); absent when none was offered',
+    labelNames: ['department'] as const,
+    registers: [this.registry],
+  });
+
+  /** Work that refreshes gauges read from the database, run by /metrics before each scrape. */
+  private readonly scrapeRefreshers: Array<() => Promise<void>> = [];
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'hub_process_' });
+  }
+
+  /** A module whose gauges come from the database registers their refresh here (no import of it from metrics/). */
+  beforeScrape(refresh: () => Promise<void>): void {
+    this.scrapeRefreshers.push(refresh);
+  }
+
+  async refreshBeforeScrape(): Promise<void> {
+    await Promise.all(this.scrapeRefreshers.map((refresh) => refresh()));
   }
 }
