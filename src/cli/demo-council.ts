@@ -1,8 +1,8 @@
 import { AgentRole, Channel } from '../common/enum';
 
 /**
- * The demo council `npm run hub -- seed` creates: staff over the departments of config/catalogue.yaml and an API
- * inbox. DEMO DATA ONLY. The passwords below are published demo strings, printed by the seed on purpose: they
+ * The demo council `npm run hub -- seed` creates: staff over the departments of config/catalogue.yaml, an API
+ * inbox and a web chat inbox (for the /demo page). DEMO DATA ONLY. The passwords below are published demo strings, printed by the seed on purpose: they
  * are not secrets, and a hub holding real residents' data must never have these accounts (the seed refuses to
  * run with NODE_ENV=production).
  *
@@ -47,3 +47,6 @@ export const DEMO_STAFF: readonly DemoStaffMember[] = [
 
 /** Its token is rotated and printed on every seed (only a hash is stored, so it cannot be shown again). */
 export const DEMO_INBOX = { channel: Channel.Api, name: 'Demo API', department: 'customer-services' } as const;
+
+/** The chat on /demo; like the API inbox's, its token is rotated and printed (in the /demo URL) on every seed. */
+export const DEMO_WEBCHAT_INBOX = { channel: Channel.Webchat, name: 'Demo web chat', department: 'customer-services' } as const;

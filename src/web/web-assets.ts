@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Env } from '../config/env';
-import { consolePage, faviconSvg } from './console-page';
+import { CONSOLE_PAGE, faviconSvg, staffPage, SUPERVISOR_PAGE } from './staff-page';
 import { loadTheme, Theme, themeCss } from './theme';
 
 /** The repository root (where package.json is), whether this runs from src/ (ts-jest) or dist/src/ (built). */
@@ -26,6 +26,7 @@ export class WebAssets {
   readonly govukAssetsDir: string;
   readonly theme: Theme;
   readonly consoleHtml: string;
+  readonly supervisorHtml: string;
   readonly themeCss: string;
   readonly favicon: string;
 
@@ -33,7 +34,8 @@ export class WebAssets {
     this.builtDir = join(projectRoot(), 'dist', 'web');
     this.govukAssetsDir = join(dirname(require.resolve('govuk-frontend/package.json')), 'dist', 'govuk', 'assets');
     this.theme = loadTheme(resolve(env.CONFIG_DIR));
-    this.consoleHtml = consolePage(this.theme);
+    this.consoleHtml = staffPage(this.theme, CONSOLE_PAGE);
+    this.supervisorHtml = staffPage(this.theme, SUPERVISOR_PAGE);
     this.themeCss = themeCss(this.theme);
     this.favicon = faviconSvg(this.theme);
     if (!existsSync(join(this.builtDir, 'console.js'))) {

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { WebAssets } from './web-assets';
 
-/** Files of the browser bundle: console.js, console.css and their source maps. Nothing else leaves dist/web. */
+/** Files of the browser bundle: console.js, supervisor.js, their stylesheets and source maps. Nothing else leaves dist/web. */
 const BUILT_FILE = /^[a-z][a-z0-9-]*\.(js|css)(\.map)?$/;
 /** GOV.UK Frontend's images and the like: plain relative paths only. */
 const GOVUK_ASSET = /^([a-z0-9_-]+\/)*[a-z0-9_-]+(\.[a-z0-9]+)+$/i;
@@ -23,6 +23,14 @@ export class WebController {
     securityHeaders(res);
     res.set({ 'Content-Security-Policy': contentSecurityPolicy(req), 'Cache-Control': 'no-store' });
     res.type('html').send(this.assets.consoleHtml);
+  }
+
+  /** The supervisor dashboard: the same frame, policy and sign-in as /console; the page itself turns agents away. */
+  @Get('supervisor')
+  supervisor(@Req() req: Request, @Res() res: Response): void {
+    securityHeaders(res);
+    res.set({ 'Content-Security-Policy': contentSecurityPolicy(req), 'Cache-Control': 'no-store' });
+    res.type('html').send(this.assets.supervisorHtml);
   }
 
   @Get('assets/theme.css')
@@ -51,7 +59,7 @@ export class WebController {
   }
 }
 
-function securityHeaders(res: Response): void {
+export function securityHeaders(res: Response): void {
   res.set({
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',
@@ -65,7 +73,7 @@ function securityHeaders(res: Response): void {
  * 'self' covers same-origin WebSockets in current browsers (CSP level 3); the explicit ws(s):// entries keep
  * older ones working. The Host header is only echoed when it looks like a host name.
  */
-function contentSecurityPolicy(req: Request): string {
+export function contentSecurityPolicy(req: Request): string {
   const host = req.get('host') ?? '';
   const sockets = /^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/i.test(host) ? ` ws://${host} wss://${host}` : '';
   return [
@@ -91,6 +99,6 @@ function sendFile(res: Response, root: string, relative: string, cacheControl: s
 }
 
 /** The same JSON shape as every other 404 of the hub (see HttpExceptionFilter). */
-function notFound(res: Response, what: string): void {
+export function notFound(res: Response, what: string): void {
   res.status(404).json({ statusCode: 404, error: { code: 'NotFound', message: `Asset ${what} not found` } });
 }

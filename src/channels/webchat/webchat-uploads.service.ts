@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { AttachmentService, ATTACHMENT_MAX_BYTES, OpenedAttachment } from '../../attachments/attachment.service';
+import { RESIDENT_UPLOAD_TYPES } from '../../attachments/content-type';
+import { HubError } from '../../common/errors';
+import { WebchatReadRepository } from './webchat-read.repository';
+import { WebchatRateLimits } from './webchat-rate-limits';
+import { WebchatSessionService } from './webchat-session.service';
+import { uploadSource } from './webchat.service';
+
+/** Residents' files: stored (typed from their bytes) for a later message:send, and shown only in their own chat. */
+@Injectable()
+export class WebchatUploads {
+  constructor(
+    private readonly sessions: WebchatSessionService,
+    private readonly attachments: AttachmentService,
+    private readonly reads: WebchatReadRepository,
+    private readonly limits: WebchatRateLimits,
+  ) {}
+
+  async upload(token: string | undefined, file: { buffer: Buffer; originalname: string; mimetype: string }, ip: string) {
+    const visitor = await this.sessions.identify(token);
+    await this.limits.consume('upload', visitor.visitorId);
+    await this.limits.consume('uploadIp', ip);
+    const stored = await this.attachments.store({
+      bytes: file.buffer,
+      filename: file.originalname,
+      declaredType: file.mimetype,
+      source: uploadSource(visitor.visitorId),
+      allow: RESIDENT_UPLOAD_TYPES,
+      maxBytes: ATTACHMENT_MAX_BYTES,
+    });
+    return { id: stored.id, filename: stored.filename, contentType: stored.contentType, size: stored.size };
+  }
+
+  /** The file, if it is the visitor's own upload or on a case of theirs; NotFound otherwise (never "forbidden": no hint it exists). */
+  async open(token: string | undefined, id: string): Promise<OpenedAttachment> {
+    const visitor = await this.sessions.identify(token);
+    const opened = await this.attachments.open(id);
+    const caseId = opened.attachment.case_id;
+    const mine = caseId ? await this.reads.isCaseOf(caseId, visitor.address, visitor.inbox.id) : opened.attachment.source === uploadSource(visitor.visitorId);
+    if (!mine) throw HubError.notFound('Attachment', id);
+    return opened;
+  }
+}
