@@ -155,14 +155,15 @@ describe('Email over SMTP', () => {
       expect(email.html).not.toContain('<script');
     });
 
-    it('records attachments as metadata', async () => {
+    it('records attachments, noting why one whose bytes are not what it claims (a “JPEG” of filler) was not stored', async () => {
       const big = await startTestAppWithLimit();
       try {
         const mail = fixture('large-attachment.eml');
         const answer = await sendTo(big.port, mail.raw);
         expect(answer.code).toBe(250);
         const rows = await big.t.db.query<{ attachments: unknown[] }>(`SELECT attachments FROM message WHERE external_id = $1`, [mail.messageId]);
-        expect(rows[0].attachments).toEqual([{ filename: 'flytip.jpg', contentType: 'image/jpeg', size: 300_000 }]);
+        expect(rows[0].attachments).toEqual([{ filename: 'flytip.jpg', contentType: 'image/jpeg', size: 300_000, error: expect.stringMatching(/not a recognised type/) }]);
+        expect((await big.t.db.query(`SELECT id FROM attachment`)).length).toBe(0);
       } finally {
         await big.close();
       }

@@ -72,8 +72,42 @@ describe(parseMetaWebhook.name, () => {
     ]);
   });
 
-  it('skips echoes of the page’s own messages', () => {
-    expect(parse('messenger-echo.json')).toEqual([{ kind: 'skip', reason: expect.stringMatching(/echo/) }]);
+  it('reads an echo of a page message with the resident as recipient, its app id and metadata', () => {
+    expect(parse('messenger-echo.json')).toEqual([
+      {
+        kind: 'echo',
+        channel: Channel.Messenger,
+        address: '100200300',
+        recipient: 'PSID-7001',
+        echo: { mid: 'm_echo_1', text: 'Thanks, we have logged it.', attachments: [], appId: '1234567890', metadata: undefined, sentAt: new Date(1764230002000) },
+      },
+    ]);
+    const [ours] = parse('messenger-echo-ours.json');
+    expect(ours.kind === 'echo' && ours.echo.metadata).toBe('contact-hub:3f0c5a9e-1d2b-4c3d-8e4f-5a6b7c8d9e0f');
+  });
+
+  it('reads a postback (a button tap) as the resident’s text: the title, else the payload', () => {
+    const items = parse('messenger-postback.json');
+    expect(items.map((i) => i.kind === 'message' && [i.message.externalMessageId, i.message.text, i.message.sender.address])).toEqual([
+      ['m_postback_1', 'Report a missed bin', 'PSID-7001'],
+      ['postback:PSID-7001:1764230022500', 'TALK_TO_SOMEONE', 'PSID-7001'],
+    ]);
+  });
+
+  it('reads Messenger and WhatsApp reactions, and taking one back', () => {
+    expect(parse('messenger-reaction.json')).toEqual([
+      { kind: 'reaction', channel: Channel.Messenger, address: '100200300', sender: 'PSID-7001', reaction: { mid: 'm_text_1', emoji: '❤️', action: 'react', at: new Date(1764230023000) } },
+      { kind: 'reaction', channel: Channel.Messenger, address: '100200300', sender: 'PSID-7001', reaction: { mid: 'm_text_1', emoji: 'love', action: 'unreact', at: new Date(1764230023500) } },
+    ]);
+    expect(parse('whatsapp-reaction.json')).toEqual([
+      {
+        kind: 'reaction',
+        channel: Channel.Whatsapp,
+        address: 'PNID-3001',
+        sender: 'whatsapp:+447700900123',
+        reaction: { mid: 'wamid.HBgMNDQ3NzAwOTAwMTIzFQIAEhggText1', emoji: '👍', action: 'react', at: new Date(1764230024000) },
+      },
+    ]);
   });
 
   it('reads an Instagram message, routed by the IG account id', () => {
@@ -117,7 +151,7 @@ describe(parseMetaWebhook.name, () => {
     expect(items.filter((i) => i.kind === 'skip').map((i) => i.kind === 'skip' && i.reason)).toEqual([
       'messaging[1]: message.mid is missing',
       'entry[1]: not an object',
-      'postback event not handled',
+      'optin event not handled',
     ]);
   });
 
@@ -148,7 +182,11 @@ describe('Meta sending through a Graph API stand-in', () => {
     await expect(messenger().send(outbound('PSID-7001'), page())).resolves.toEqual({ providerMessageId: 'm_out_1' });
     expect(graph.requests).toHaveLength(1);
     expect(graph.requests[0]).toMatchObject({ method: 'POST', path: '/v21.0/100200300/messages', headers: { authorization: 'Bearer page-token' } });
-    expect(graph.requests[0].json).toEqual({ recipient: { id: 'PSID-7001' }, messaging_type: 'RESPONSE', message: { text: 'We have booked a collection for Tuesday.' } });
+    expect(graph.requests[0].json).toEqual({
+      recipient: { id: 'PSID-7001' },
+      messaging_type: 'RESPONSE',
+      message: { text: 'We have booked a collection for Tuesday.', metadata: 'contact-hub:msg-1' },
+    });
   });
 
   it('Instagram: the same send API, from the inbox’s pageId when set', async () => {
@@ -156,6 +194,7 @@ describe('Meta sending through a Graph API stand-in', () => {
     const ig = new InstagramAdapter({ appSecret: SECRET, graph: client });
     await expect(ig.send(outbound('IGSID-5001'), inbox(Channel.Instagram, '1784', { pageAccessToken: 't', pageId: 'PAGE-9' }))).resolves.toEqual({ providerMessageId: 'ig_out_1' });
     expect(graph.requests[0].path).toBe('/v21.0/PAGE-9/messages');
+    expect(graph.requests[0].json.message).toEqual({ text: 'We have booked a collection for Tuesday.' }); // metadata is Messenger's only
   });
 
   it('past 24 hours, answers again with the HUMAN_AGENT tag where the inbox may use it', async () => {

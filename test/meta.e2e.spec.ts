@@ -10,6 +10,8 @@ import { HttpStandIn, startHttpStandIn } from './support/http-stand-in';
 const APP_SECRET = 'test-meta-app-secret';
 const VERIFY_TOKEN = 'council-verify-token';
 const PAGE_ID = '100200300';
+/** messenger-echo.json carries this app id: with it configured, that echo is one of ours. */
+const OUR_APP_ID = '1234567890';
 
 describe('Meta channels end to end: /channels/meta and replies through the Graph API', () => {
   let t: TestApp;
@@ -22,6 +24,7 @@ describe('Meta channels end to end: /channels/meta and replies through the Graph
       env: {
         META_APP_SECRET: APP_SECRET,
         META_VERIFY_TOKEN: VERIFY_TOKEN,
+        META_APP_ID: OUR_APP_ID,
         META_GRAPH_API_URL: graph.url,
         META_GRAPH_API_VERSION: 'v21.0',
         DELIVERY_MAX_ATTEMPTS: '2',
@@ -93,7 +96,7 @@ describe('Meta channels end to end: /channels/meta and replies through the Graph
       expect(row.attachments).toEqual([expect.objectContaining({ filename: 'fly-tipping.jpg' }), expect.objectContaining({ filename: 'letter.pdf' })]);
     });
 
-    it('ignores echoes of the page’s own messages', async () => {
+    it('ignores echoes of our own replies (our app id)', async () => {
       expect((await post(fixture('meta', 'messenger-echo.json'))).body).toEqual({ stored: 0, duplicates: 0, statuses: 0, skipped: 1 });
       expect(await messages('m_echo_1')).toEqual([]);
     });
@@ -112,9 +115,11 @@ describe('Meta channels end to end: /channels/meta and replies through the Graph
       expect(image).toMatchObject({ case_id: text.case_id, text: 'Here it is', attachments: [expect.objectContaining({ contentType: 'image/jpeg', url: `${graph.url}/v21.0/MEDIA-2001` })] });
       const [who] = await t.db.query<{ display_name: string }>(`SELECT display_name FROM identity WHERE channel = 'whatsapp' AND address = 'whatsapp:+447700900123'`);
       expect(who.display_name).toBe('Ada Lovelace');
+      // Its media job (the stand-in answers without a download URL) ends before later tests watch the stand-in.
+      await eventually(async () => expect((await messages('wamid.HBgMNDQ3NzAwOTAwMTIzFQIAEhggImage1'))[0].attachments).toEqual([expect.objectContaining({ error: expect.any(String) })]));
     });
 
-    it('processes the good events of a batch and skips the bad ones (a missing mid, a non-object entry, an unknown page, a postback)', async () => {
+    it('processes the good events of a batch and skips the bad ones (a missing mid, a non-object entry, an unknown page, an opt-in)', async () => {
       expect(await post(fixture('meta', 'messenger-batch.json'))).toEqual({ status: 200, body: { stored: 2, duplicates: 0, statuses: 0, skipped: 4 } });
       expect(await messages('m_batch_1')).toHaveLength(1);
       expect(await messages('m_batch_3')).toHaveLength(1);
@@ -168,7 +173,7 @@ describe('Meta channels end to end: /channels/meta and replies through the Graph
       const id = await reply(case_id, 'A crew will collect it tomorrow.');
       await eventually(async () => expect(await state(id)).toMatchObject({ delivery_status: 'sent', provider_message_id: 'm_out_delivered' }));
       expect(graph.requests[0]).toMatchObject({ path: `/v21.0/${PAGE_ID}/messages`, headers: { authorization: 'Bearer page-token' } });
-      expect(graph.requests[0].json).toEqual({ recipient: { id: 'PSID-7001' }, messaging_type: 'RESPONSE', message: { text: 'A crew will collect it tomorrow.' } });
+      expect(graph.requests[0].json).toEqual({ recipient: { id: 'PSID-7001' }, messaging_type: 'RESPONSE', message: { text: 'A crew will collect it tomorrow.', metadata: `contact-hub:${id}` } });
       expect((await post(fixture('meta', 'messenger-delivery.json'))).body).toEqual({ stored: 0, duplicates: 0, statuses: 1, skipped: 0 });
       expect(await state(id)).toMatchObject({ delivery_status: 'delivered' });
       // Messenger's read receipt names no message: everything sent to the person up to its watermark was read.
@@ -197,6 +202,135 @@ describe('Meta channels end to end: /channels/meta and replies through the Graph
       await eventually(async () => expect(await state(id)).toMatchObject({ delivery_status: 'sent', provider_message_id: 'm_after_429' }));
       expect(graph.requests.length).toBeGreaterThanOrEqual(2);
       expect(graph.requests[0].headers.authorization).toBe('Bearer ig-token');
+    });
+  });
+  describe('echoes, postbacks and reactions', () => {
+    const rowsOf = (caseId: string) =>
+      t.db.query<{ direction: string; text: string; delivery_status: string | null; external_id: string | null; provider_message_id: string | null }>(
+        `SELECT direction, text, delivery_status, external_id, provider_message_id FROM message WHERE case_id = $1 ORDER BY created_at, id`,
+        [caseId],
+      );
+
+    it('stores a page message sent outside the hub (Meta Business Suite) as an outbound message, sent, once', async () => {
+      graph.requests.splice(0);
+      const [{ case_id }] = await messages('m_text_1');
+      const body = fixture('meta', 'messenger-echo-outside.json');
+      expect((await post(body)).body).toEqual({ stored: 1, duplicates: 0, statuses: 0, skipped: 0 });
+      expect((await post(body)).body).toEqual({ stored: 0, duplicates: 1, statuses: 0, skipped: 0 });
+      const echoed = (await rowsOf(case_id)).filter((r) => r.external_id === 'm_echo_suite_1');
+      expect(echoed).toEqual([
+        { direction: 'outbound', text: 'Hi, this is Sam from the council: the crew is on its way.', delivery_status: 'sent', external_id: 'm_echo_suite_1', provider_message_id: null },
+      ]);
+      await new Promise((r) => setTimeout(r, 200)); // the delivery job it triggers must leave it alone
+      expect(graph.requests).toHaveLength(0);
+      expect((await rowsOf(case_id)).find((r) => r.external_id === 'm_echo_suite_1')?.delivery_status).toBe('sent');
+    });
+
+    it('ignores the echo of a reply we sent with our metadata', async () => {
+      expect((await post(fixture('meta', 'messenger-echo-ours.json'))).body).toEqual({ stored: 0, duplicates: 0, statuses: 0, skipped: 1 });
+      expect(await messages('m_echo_ours_1')).toEqual([]);
+    });
+
+    it('ignores an Instagram echo of our reply that arrives before the Graph API answered, and after', async () => {
+      const [{ case_id }] = await messages('aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQx');
+      graph.requests.splice(0);
+      graph.respond(() => ({ status: 200, body: { message_id: 'ig_mid_echoed' }, delayMs: 600 }));
+      const res = await fetch(`${t.url}/api/v1/cases/${case_id}/replies`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${staff.token}` },
+        body: JSON.stringify({ text: 'The library opens at 10.' }),
+      });
+      expect(res.status).toBe(201);
+      await eventually(async () => expect(graph.requests).toHaveLength(1)); // in flight: Meta echoes before it answers
+      const echo = (mid: string) =>
+        JSON.stringify({
+          object: 'instagram',
+          entry: [{ id: '17841400000000001', time: Date.now(), messaging: [{ sender: { id: '17841400000000001' }, recipient: { id: 'IGSID-5001' }, timestamp: Date.now(), message: { mid, is_echo: true, text: 'The library opens at 10.' } }] }],
+        });
+      expect((await post(echo('ig_mid_echoed'))).body).toMatchObject({ stored: 0, skipped: 1 });
+      await eventually(async () => expect((await rowsOf(case_id)).some((r) => r.provider_message_id === 'ig_mid_echoed')).toBe(true));
+      expect((await post(echo('ig_mid_echoed'))).body).toMatchObject({ stored: 0, skipped: 1 });
+      expect((await rowsOf(case_id)).filter((r) => r.text === 'The library opens at 10.')).toHaveLength(1);
+    });
+
+    it('takes postbacks (button taps) as the resident’s text on their case', async () => {
+      const [{ case_id }] = await messages('m_text_1');
+      expect((await post(fixture('meta', 'messenger-postback.json'))).body).toEqual({ stored: 2, duplicates: 0, statuses: 0, skipped: 0 });
+      expect(await messages('m_postback_1')).toEqual([expect.objectContaining({ case_id, text: 'Report a missed bin' })]);
+      expect(await messages('postback:PSID-7001:1764230022500')).toEqual([expect.objectContaining({ case_id, text: 'TALK_TO_SOMEONE' })]);
+    });
+
+    it('records reactions as system messages on the case of the message reacted to, once each', async () => {
+      const [{ case_id }] = await messages('m_text_1');
+      const body = fixture('meta', 'messenger-reaction.json');
+      expect((await post(body)).body).toEqual({ stored: 2, duplicates: 0, statuses: 0, skipped: 0 });
+      expect((await post(body)).body).toEqual({ stored: 0, duplicates: 2, statuses: 0, skipped: 0 });
+      const system = (await rowsOf(case_id)).filter((r) => r.direction === 'system').map((r) => r.text);
+      expect(system).toEqual(['The resident reacted ❤️ to “The bin on Café Street wasn’t collected — £ charge?”', 'The resident removed their reaction to “The bin on Café Street wasn’t collected — £ charge?”']);
+
+      const [wa] = await messages('wamid.HBgMNDQ3NzAwOTAwMTIzFQIAEhggText1');
+      expect((await post(fixture('meta', 'whatsapp-reaction.json'))).body).toEqual({ stored: 1, duplicates: 0, statuses: 0, skipped: 0 });
+      expect((await rowsOf(wa.case_id)).filter((r) => r.direction === 'system').map((r) => r.text)).toEqual(['The resident reacted 👍 to “Pothole outside number 12, Mill Lane”']);
+    });
+
+    it('skips a reaction to a message it does not know, and an echo to someone without an open case', async () => {
+      const reaction = JSON.stringify({ object: 'page', entry: [{ id: PAGE_ID, time: 1, messaging: [{ sender: { id: 'PSID-7001' }, recipient: { id: PAGE_ID }, timestamp: 1, reaction: { mid: 'm_unknown', action: 'react', emoji: '😮' } }] }] });
+      const echo = JSON.stringify({ object: 'page', entry: [{ id: PAGE_ID, time: 1, messaging: [{ sender: { id: PAGE_ID }, recipient: { id: 'PSID-NOBODY' }, timestamp: 1, message: { mid: 'm_echo_nobody', is_echo: true, text: 'Hello' } }] }] });
+      expect((await post(reaction)).body).toEqual({ stored: 0, duplicates: 0, statuses: 0, skipped: 1 });
+      expect((await post(echo)).body).toEqual({ stored: 0, duplicates: 0, statuses: 0, skipped: 1 });
+      expect(await messages('m_echo_nobody')).toEqual([]);
+    });
+  });
+  describe('media stored on arrival (a job after the webhook is answered)', () => {
+    const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const JPEG = Buffer.from('ffd8ffe000104a46494600010100000100010000ffdb', 'hex');
+    type Attachment = { id?: string; url?: string; sourceUrl?: string; error?: string; contentType: string; size: number };
+
+    const settled = (externalId: string) =>
+      eventually(async () => {
+        const [row] = await messages(externalId);
+        const [a] = row.attachments as Attachment[];
+        expect(a.id ?? a.error).toBeDefined();
+        return a;
+      });
+
+    it('WhatsApp Cloud: the media id’s URL from the Graph API, then the bytes, both with the inbox’s token', async () => {
+      graph.requests.splice(0);
+      graph.respond((req) =>
+        req.path === '/v21.0/MEDIA-3001'
+          ? { status: 200, body: { url: `${graph.url}/whatsapp/media/3001?ext=1`, mime_type: 'image/png', file_size: PNG.length, id: 'MEDIA-3001' } }
+          : req.path.startsWith('/whatsapp/media/3001')
+            ? { status: 200, body: PNG, headers: { 'content-type': 'image/png' } }
+            : { status: 404, body: {} },
+      );
+      const wamid = `wamid.MEDIA${Date.now()}`;
+      const body = JSON.stringify({
+        object: 'whatsapp_business_account',
+        entry: [{ id: 'WABA-1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: 'PNID-3001' }, contacts: [{ profile: { name: 'Ada' }, wa_id: '447700900123' }], messages: [{ from: '447700900123', id: wamid, timestamp: '1764230030', type: 'image', image: { id: 'MEDIA-3001', mime_type: 'image/png', caption: 'The pothole' } }] } }] }],
+      });
+      expect((await post(body)).body).toMatchObject({ stored: 1 });
+      const stored = await settled(wamid);
+      expect(stored).toMatchObject({ id: expect.any(String), contentType: 'image/png', size: PNG.length, url: `/api/v1/attachments/${stored.id}`, sourceUrl: `${graph.url}/v21.0/MEDIA-3001` });
+      expect(graph.requests.map((r) => [r.path, r.headers.authorization])).toEqual([
+        ['/v21.0/MEDIA-3001', 'Bearer wa-token'],
+        ['/whatsapp/media/3001?ext=1', 'Bearer wa-token'],
+      ]);
+      const [{ case_id }] = await messages(wamid);
+      expect((await t.db.query<{ case_id: string }>(`SELECT case_id FROM attachment WHERE id = $1`, [stored.id]))[0].case_id).toBe(case_id);
+    });
+
+    it('Messenger: the attachment’s CDN URL fetched without credentials; a URL off Meta’s hosts is refused and noted', async () => {
+      graph.requests.splice(0);
+      graph.respond((req) => (req.path === '/cdn/photo.jpg' ? { status: 200, body: JPEG, headers: { 'content-type': 'image/jpeg' } } : { status: 404, body: {} }));
+      const event = (mid: string, url: string) =>
+        JSON.stringify({ object: 'page', entry: [{ id: PAGE_ID, time: 1, messaging: [{ sender: { id: 'PSID-7001' }, recipient: { id: PAGE_ID }, timestamp: 1764230031000, message: { mid, attachments: [{ type: 'image', payload: { url } }] } }] }] });
+      expect((await post(event('m_media_ok', `${graph.url}/cdn/photo.jpg`))).body).toMatchObject({ stored: 1 });
+      expect((await post(event('m_media_elsewhere', 'https://attacker.example/photo.jpg'))).body).toMatchObject({ stored: 1 });
+      expect(await settled('m_media_ok')).toMatchObject({ id: expect.any(String), contentType: 'image/jpeg', size: JPEG.length });
+      expect(graph.requests.map((r) => [r.path, r.headers.authorization])).toEqual([['/cdn/photo.jpg', undefined]]);
+      const refused = await settled('m_media_elsewhere');
+      expect(refused).toMatchObject({ url: 'https://attacker.example/photo.jpg', error: expect.stringMatching(/only fetched from the provider's own hosts/) });
+      expect(refused.id).toBeUndefined();
     });
   });
 });

@@ -31,7 +31,14 @@ export interface AttachmentMeta {
   filename: string;
   contentType: string;
   size: number;
+  /** Where staff open it: the hub's own /api/v1/attachments/<id> once stored, the provider's URL until then. */
   url?: string;
+  /** The stored copy (AttachmentService), once the bytes are in the hub. */
+  id?: string;
+  /** The provider's URL the bytes were fetched from, kept after storing (audit, and the Twilio media proxy). */
+  sourceUrl?: string;
+  /** Why the bytes could not be stored (type refused, too large, gone at the provider): shown instead of the file. */
+  error?: string;
 }
 
 /** The normalised inbound record every adapter emits (channels.md §0). */
@@ -58,6 +65,8 @@ export interface InboundMessage {
   caseId?: string;
   /** Start a new case rather than join the resident's open one (an email that is not a reply to anything of ours). */
   newThread?: boolean;
+  /** The service the resident said it is about (a web chat's pre-chat form): a new case is filed under it. */
+  serviceId?: string;
 }
 
 export interface OutboundMessage {
@@ -86,6 +95,52 @@ export interface ChannelAdapter {
   parseStatus?(req: RawRequest, inbox: InboxConfig): DeliveryStatusUpdate[];
   /** Returns the provider's own id for the message, or throws Transient/PermanentDeliveryError. */
   send(msg: OutboundMessage, inbox: InboxConfig): Promise<{ providerMessageId: string }>;
+  /**
+   * Why a reply to this recipient cannot be sent at all right now (an SMS opt-out), asked before an agent's reply is
+   * stored so the agent is told at once; undefined when nothing stands in the way. send() still checks at delivery.
+   */
+  replyRefusal?(to: { address: string }, inbox: InboxConfig): Promise<string | undefined>;
+  /**
+   * What an agent may send on a case now (WhatsApp: free text only within 24 hours of the resident's last message,
+   * approved templates always). Not implemented: free text, no templates. Never throws for a poorly configured inbox:
+   * it answers what it can (send() still refuses at delivery).
+   */
+  composeOptions?(ctx: ComposeContext, inbox: InboxConfig): Promise<ComposeOptions>;
+}
+
+/** Who a reply would go to and what the hub knows of them, for composeOptions. */
+export interface ComposeContext {
+  to: {
+    address: string;
+    /** When the resident last wrote from this identity (the hub's record); null: never. */
+    lastInboundAt: Date | null;
+  };
+  caseReference: string;
+  now: Date;
+}
+
+/** An approved template as an agent sees it, rendered for one case. */
+export interface ComposeTemplate {
+  /** What `case:reply { templateId }` names. */
+  id: string;
+  name: string;
+  /** The message as the resident will read it (placeholders filled with the case reference). */
+  text: string;
+  /** The values the provider is sent with the template, filled the same way (Twilio ContentVariables, Meta parameters). */
+  variables: Record<string, string>;
+  language?: string;
+}
+
+export interface ComposeOptions {
+  /** Whether a typed reply may go now. */
+  freeText: boolean;
+  /** Why not (or what happens to free text), in words an agent understands. */
+  reason?: string;
+  /** The resident's last message on this identity, as the window counts it. */
+  lastInboundAt?: Date | null;
+  /** When free text stops being accepted (the window's end); absent where there is no window. */
+  windowClosesAt?: Date | null;
+  templates: ComposeTemplate[];
 }
 
 /** Network trouble, 429, 5xx: trying again later may work. */

@@ -58,7 +58,14 @@ export const COMMANDS = {
   },
   'inbox:create': {
     summary: 'Create an inbox and print its token and secret (shown once)',
-    usage: '--channel <channel> --name <name> --department <slug> [--callback-url <url>] [--address <address>] [--json]',
+    usage:
+      '--channel <channel> --name <name> --department <slug> [--callback-url <url>] [--address <address>] [--json]\n' +
+      '    sms, whatsapp (Twilio): --account-sid AC… --auth-token <token|-> (--from-number +44… | --messaging-service-sid MG…)\n' +
+      '                            [--status-callback <url>] [--whatsapp-provider twilio|meta]\n' +
+      '    whatsapp (Meta Cloud):  --whatsapp-provider meta --address <phone_number_id> --access-token <token|->\n' +
+      '    messenger, instagram:   --address <page or account id> --page-access-token <token|-> [--page-id <id>] [--human-agent-tag]\n' +
+      '    slack:                  [--address <team id T…>] [--bot-token <xoxb-…|->]\n' +
+      '    webchat:                [--council <name shown in the widget>] [--email-inbox <email inbox id or address>]',
     options: {
       ...help,
       channel: { type: 'string' },
@@ -67,6 +74,19 @@ export const COMMANDS = {
       'callback-url': { type: 'string' },
       address: { type: 'string' },
       json: { type: 'boolean' },
+      'account-sid': { type: 'string' },
+      'auth-token': { type: 'string' },
+      'messaging-service-sid': { type: 'string' },
+      'from-number': { type: 'string' },
+      'whatsapp-provider': { type: 'string' },
+      'status-callback': { type: 'string' },
+      'page-access-token': { type: 'string' },
+      'page-id': { type: 'string' },
+      'human-agent-tag': { type: 'boolean' },
+      'access-token': { type: 'string' },
+      'bot-token': { type: 'string' },
+      council: { type: 'string' },
+      'email-inbox': { type: 'string' },
     },
     required: ['channel', 'name', 'department'],
     choices: { channel: enumValues(Channel) },

@@ -6,15 +6,18 @@ import { createInterface } from 'node:readline';
 import { AgentsModule } from '../agents/agents.module';
 import { AgentsService, CreateAgent } from '../agents/agents.service';
 import { AppModule } from '../app.module';
-import { AgentRole } from '../common/enum';
+import { AgentRole, Channel } from '../common/enum';
 import { HubError } from '../common/errors';
 import { Env, validateEnv } from '../config/env';
 import { createDataSource } from '../database/data-source';
 import { EmbeddedPostgres, startEmbeddedPostgres } from '../database/embedded-postgres';
 import { DepartmentsService } from '../departments/departments.service';
+import { InboxConfig } from '../channels/channel-adapter';
 import { InboxesService } from '../inboxes/inboxes.service';
+import { loadTheme } from '../web/theme';
 import { intFlag, listFlag, ParsedCommand, UsageError } from './cli-args';
-import { DEMO_INBOX, DEMO_STAFF } from './demo-council';
+import { InboxFlags, providerSettings, ProviderSettings, stdinSecretFlag } from './inbox-settings';
+import { DEMO_INBOX, DEMO_STAFF, DEMO_WEBCHAT_INBOX } from './demo-council';
 
 /**
  * The admin commands. They run against the same database and services as the server, in a Nest application
@@ -51,8 +54,10 @@ export async function dispatch({ command, flags }: ParsedCommand): Promise<void>
       const input: CreateAgent = { email: f.email, name: f.name, role: f.role as AgentRole, departments: listFlag(f.departments), password, capacity: intFlag(f.capacity) };
       return withHub(loadEnv(), (hub) => createAgent(hub, input, !!flags.json));
     }
-    case 'inbox:create':
-      return withHub(loadEnv(), (hub) => createInbox(hub, f, !!flags.json));
+    case 'inbox:create': {
+      const provider = await inboxProviderSettings(flags);
+      return withHub(loadEnv(), (hub) => createInbox(hub, f, provider, !!flags.json));
+    }
     case 'help':
       return;
     default: {
@@ -127,10 +132,10 @@ async function seed(hub: INestApplicationContext): Promise<void> {
   }
 
   const inboxes = hub.get(InboxesService);
-  const existing = (await inboxes.list()).find((i) => i.channel === DEMO_INBOX.channel && i.name === DEMO_INBOX.name);
-  const { token } = existing ? await inboxes.rotateToken(existing.id) : await inboxes.create({ ...DEMO_INBOX });
+  const token = await demoInboxToken(inboxes, DEMO_INBOX);
+  const webchatToken = await demoInboxToken(inboxes, { ...DEMO_WEBCHAT_INBOX, settings: { council: loadTheme(env.CONFIG_DIR).councilName } });
 
-  const base = (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
+  const base = publicBase(env);
   const emailWidth = Math.max(...DEMO_STAFF.map((s) => s.email.length));
   out('Demo council ready. DEMO DATA ONLY: never seed a hub that holds real residents’ data.');
   out(`  catalogue: ${departmentCount} departments, ${serviceCount} services (config/catalogue.yaml)`);
@@ -146,6 +151,19 @@ async function seed(hub: INestApplicationContext): Promise<void> {
   out(`  curl -i -X POST ${base}/channels/api/messages \\`);
   out(`    -H 'Authorization: Bearer ${token}' -H 'Content-Type: application/json' \\`);
   out(`    -d '{"externalId":"demo-1","from":{"address":"resident-1","name":"Ada Lovelace"},"text":"Missed bin collection on Elm Road again"}'`);
+  out();
+  out(`Web chat inbox "${DEMO_WEBCHAT_INBOX.name}" (${DEMO_WEBCHAT_INBOX.department}): a new token on every seed, so open this link again after a seed.`);
+  out('Chat as a resident on the sample council page (an agent of the department must be available in the console to answer live):');
+  out(`  ${base}/demo?inbox=${webchatToken}`);
+}
+
+/**
+ * The demo inbox's token: only its hash is stored, so an inbox already there gets a new one (the previous one stops
+ * working) and the seed can always print a working token.
+ */
+async function demoInboxToken(inboxes: InboxesService, demo: { channel: Channel; name: string; department: string; settings?: Record<string, unknown> }): Promise<string> {
+  const existing = (await inboxes.list()).find((i) => i.channel === demo.channel && i.name === demo.name);
+  return (existing ? await inboxes.rotateToken(existing.id) : await inboxes.create({ ...demo })).token;
 }
 
 // ── agent:create, inbox:create ──────────────────────────────────────────────────────────────────────────
@@ -158,21 +176,58 @@ async function createAgent(hub: INestApplicationContext, input: CreateAgent, jso
   out(`  id: ${agent.id}`);
 }
 
-async function createInbox(hub: INestApplicationContext, flags: Record<string, string>, json: boolean): Promise<void> {
-  const { inbox, token, secret } = await hub.get(InboxesService).create({
+/** The provider flags checked (UsageError naming the flag) and a `-` secret read from standard input. */
+async function inboxProviderSettings(flags: ParsedCommand['flags']): Promise<ProviderSettings> {
+  const provider = flags as InboxFlags['flags'];
+  const piped = stdinSecretFlag(provider);
+  const withSecret = piped ? { ...provider, [piped]: (await readStdinLine()).trim() } : provider;
+  const address = typeof flags.address === 'string' ? flags.address.trim() : undefined;
+  return providerSettings({ channel: String(flags.channel), address, flags: withSecret });
+}
+
+async function createInbox(hub: INestApplicationContext, flags: Record<string, string>, provider: ProviderSettings, json: boolean): Promise<void> {
+  const inboxes = hub.get(InboxesService);
+  const emailInboxId = provider.emailInbox ? (await emailInboxNamed(inboxes, provider.emailInbox)).id : undefined;
+  const { inbox, token, secret } = await inboxes.create({
     channel: flags.channel,
     name: flags.name,
     department: flags.department,
-    address: flags.address,
+    address: provider.address ?? flags.address,
     callbackUrl: flags['callback-url'],
+    settings: { ...provider.settings, ...(emailInboxId ? { emailInboxId } : {}) },
   });
   if (json) return out(JSON.stringify({ id: inbox.id, channel: inbox.channel, name: inbox.name, address: inbox.address, token, secret }));
   out(`Inbox created: "${inbox.name}" (${inbox.channel}) for ${flags.department}${inbox.address ? `, address ${inbox.address}` : ''}`);
   out(`  id:     ${inbox.id}`);
   out(`  token:  ${token}`);
   out(`  secret: ${secret}`);
+  if (inbox.channel === Channel.Webchat) return webchatInstructions(hub, token);
   out('Both are shown only now. The token authenticates inbound requests (Authorization: Bearer <token>);');
   out('the secret signs what the hub sends to the callback URL (X-Hub-Signature-256). Store them in a secret store.');
+}
+
+/** `--email-inbox`: an email inbox by id or address, or a UsageError naming the flag. */
+async function emailInboxNamed(inboxes: InboxesService, idOrAddress: string): Promise<InboxConfig> {
+  const found = idOrAddress.includes('@')
+    ? await inboxes.findByAddress(Channel.Email, idOrAddress)
+    : await inboxes.get(idOrAddress).catch(() => undefined);
+  if (!found || found.channel !== Channel.Email) {
+    const known = (await inboxes.list()).filter((i) => i.channel === Channel.Email).map((i) => i.address ?? i.id);
+    throw new UsageError(`inbox:create: --email-inbox "${idOrAddress}" is not an email inbox of this hub (${known.length ? `email inboxes: ${known.join(', ')}` : 'there is none yet'})`);
+  }
+  return found;
+}
+
+function webchatInstructions(hub: INestApplicationContext, token: string): void {
+  const base = publicBase(hub.get(Env));
+  out('Both are shown only now. The token is public: it goes in the widget tag of the council’s pages,');
+  out(`  <script src="${base}/widget.js" defer data-inbox="${token}"></script>`);
+  out(`  try it on the sample page: ${base}/demo?inbox=${token}`);
+  out('The secret signs signed-in residents’ identities (docs/channels/webchat.md): keep it on the council’s servers.');
+}
+
+function publicBase(env: Env): string {
+  return (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
 }
 
 async function departmentSlugs(hub: INestApplicationContext, ids: string[]): Promise<string[]> {

@@ -4,6 +4,7 @@ import { DeliveryModule } from '../../delivery/delivery.module';
 import { InboxesModule } from '../../inboxes/inboxes.module';
 import { IntakeModule } from '../../intake/intake.module';
 import { MessagesModule } from '../../messages/messages.module';
+import { ChannelMediaModule } from '../media/channel-media.module';
 import { EmailChannelAdapter } from './email.adapter';
 import { EmailChannelController } from './email.controller';
 import { EmailIntake } from './email-intake';
@@ -13,7 +14,7 @@ import { ImapPoller } from './imap-poller.service';
 import { SmtpListener } from './smtp-listener.service';
 
 @Module({
-  imports: [InboxesModule, IntakeModule, DeliveryModule, MessagesModule],
+  imports: [InboxesModule, IntakeModule, DeliveryModule, MessagesModule, ChannelMediaModule],
   controllers: [EmailChannelController],
   providers: [
     EmailThreadRepository,

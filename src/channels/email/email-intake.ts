@@ -60,6 +60,8 @@ export interface ParsedEmail {
   /** HTML body sanitised (no scripts, remote images or handlers), for audit. */
   html?: string;
   attachments: AttachmentMeta[];
+  /** The attachments' bytes, in the same order: stored once the message is committed, never part of intake. */
+  attachmentBytes?: Buffer[];
   sentAt?: Date;
   automatic?: AutomaticKind;
   /** For a bounce: the Message-IDs of the returned original (ours, if we sent it) and the reason given. */
@@ -107,6 +109,7 @@ export class EmailIntake {
       textFull,
       html: typeof mail.html === 'string' ? sanitiseHtml(mail.html) : undefined,
       attachments,
+      attachmentBytes: (mail.attachments ?? []).map((a) => a.content),
       sentAt: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date : undefined,
       automatic,
       bounce: automatic === 'bounce' ? bounceFacts(raw) : undefined,

@@ -6,7 +6,10 @@ import { InboxesService } from '../../inboxes/inboxes.service';
 import { IntakeService } from '../../intake/intake.service';
 import { redactCardData } from '../../intake/redaction';
 import { MessagesService } from '../../messages/messages.service';
+import { Env } from '../../config/env';
 import { InboxConfig } from '../channel-adapter';
+import { ChannelMediaService } from '../media/channel-media.service';
+import { EMAIL_ATTACHMENT_TYPES } from '../media/media-types';
 import { caseIdFromReplyAddress, CASE_REFERENCE, domainOf, messageRowIdOf, parseReplyAddress } from './email-addressing';
 import { EmailIntake, EmailRefused, MailEnvelope, ParsedEmail } from './email-intake';
 import { EmailThreadRepository } from './email-thread.repository';
@@ -43,6 +46,8 @@ export class EmailReceiver {
     private readonly messages: MessagesService,
     private readonly delivery: DeliveryService,
     private readonly db: Db,
+    private readonly media: ChannelMediaService,
+    private readonly env: Env,
   ) {}
 
   /** For SMTP RCPT TO: the inbox this address reaches, or 550. */
@@ -93,6 +98,9 @@ export class EmailReceiver {
         this.logger.error(`acknowledgement for case ${result.reference} failed: ${e.message}`),
       );
     }
+    // Also for a repeat delivery: what an interrupted first delivery did not store is stored now. A database failure
+    // here makes the sender retry (the mail itself dedupes); a refused file is noted on the attachment instead.
+    await this.storeAttachments(email, result.messageId);
     return { inboxId: inbox.id, outcome: 'stored', caseId: result.caseId, reference: result.reference, messageId: result.messageId, duplicate: result.duplicate };
   }
 
@@ -112,6 +120,11 @@ export class EmailReceiver {
     await this.db.transaction((tx) =>
       this.messages.addStaffMessage(tx, { caseId, channel: Channel.Email, direction: MessageDirection.Outbound, authorAgentId: null, text }),
     );
+  }
+
+  private async storeAttachments(email: ParsedEmail, messageId: string): Promise<void> {
+    const items = (email.attachmentBytes ?? []).map((bytes, index) => ({ index, bytes }));
+    if (items.length) await this.media.storeBytes(messageId, items, EMAIL_ATTACHMENT_TYPES, this.env.EMAIL_MAX_ATTACHMENT_BYTES);
   }
 
   /** In-Reply-To first, then References from the newest: a Message-ID we stored (the resident's or ours). */

@@ -7,7 +7,7 @@ import { ChannelAdapter, InboundMessage, InboxConfig, OutboundMessage, Permanent
 import { ChannelAdapterProvider } from '../channel-registry';
 import { domainOf, outboundMessageId, replyAddress } from './email-addressing';
 import { CaseThread } from './email-thread.repository';
-import { escapeHtml } from './html-sanitiser';
+import { escapeHtml } from '../../common/html';
 
 /** What the adapter needs to know of a case's thread; the module gives it the email repository's answer. */
 export interface EmailThreadSource {

@@ -1,4 +1,4 @@
-import { Controller, Headers, HttpCode, Post, RawBodyRequest, Req, UseInterceptors } from '@nestjs/common';
+import { Controller, Headers, HttpCode, Post, RawBodyRequest, Req, UseFilters, UseInterceptors } from '@nestjs/common';
 import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import { ApiBasicAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Request } from 'express';
@@ -10,6 +10,7 @@ import { bearerToken } from '../../common/bearer';
 import { EmailRefused, MailEnvelope } from './email-intake';
 import { EmailReceipt, EmailReceiver } from './email-receiver.service';
 import { MailgunInbound } from './mailgun-inbound';
+import { EmailWebhookRefusalFilter } from './email-webhook-refusals';
 import { postmarkToRaw } from './postmark-inbound';
 import { isSendgrid, sendgridToRaw } from './sendgrid-inbound';
 
@@ -17,12 +18,14 @@ import { isSendgrid, sendgridToRaw } from './sendgrid-inbound';
  * Provider inbound webhooks, told apart by their shape: Postmark JSON and SendGrid Inbound Parse forms (neither
  * signs by default: the webhook URL carries basic-auth credentials whose password is the email inbox's token) and
  * Mailgun route forwards (form fields signed with the account's signing key; the inbox is found by recipient). Answered 200 only after intake committed; a
- * refused mail is a 400, a bad credential 401, a bad signature 403.
+ * refused mail gets its provider's "do not retry" status (Postmark 403, Mailgun 406, SendGrid 400: see
+ * email-webhook-refusals.ts), a bad credential 401, a bad Mailgun signature 403.
  */
 @ApiTags('channels')
 @Controller('channels/email')
 export class EmailChannelController {
   private readonly mailgun: MailgunInbound;
+  private readonly maxMessageBytes: number;
 
   constructor(
     private readonly inboxes: InboxesService,
@@ -30,16 +33,19 @@ export class EmailChannelController {
     env: Env,
   ) {
     this.mailgun = new MailgunInbound(env.MAILGUN_SIGNING_KEY);
+    this.maxMessageBytes = env.EMAIL_MAX_MESSAGE_BYTES;
   }
 
   @Post('inbound')
   @HttpCode(200)
   @ApiBasicAuth()
   @UseInterceptors(AnyFilesInterceptor({ limits: { fileSize: 25 * 1024 * 1024, files: 50, fieldSize: 30 * 1024 * 1024 } }))
+  @UseFilters(EmailWebhookRefusalFilter)
   @ApiOperation({ summary: 'Inbound email from Postmark (JSON) or Mailgun (form): the same parser as SMTP mail' })
   @ApiResponse({ status: 200, description: 'Stored (or recognised as an auto-reply or bounce)' })
   @ApiResponse({ status: 401, description: 'Postmark: no or wrong inbox token' })
-  @ApiResponse({ status: 403, description: 'Mailgun: bad, stale or replayed signature' })
+  @ApiResponse({ status: 403, description: 'Mailgun: bad, stale or replayed signature. Postmark: the mail is refused (do not retry)' })
+  @ApiResponse({ status: 406, description: 'Mailgun: the mail is refused (do not retry)' })
   async inbound(@Req() req: RawBodyRequest<Request>, @Headers('authorization') auth: string | undefined): Promise<{ receipts: EmailReceipt[] }> {
     if (req.is('application/json')) {
       const inbox = await this.inboxes.authenticate(basicPassword(auth) ?? bearerToken(auth), Channel.Email);
@@ -59,6 +65,9 @@ export class EmailChannelController {
   }
 
   private async receive(raw: Buffer, envelope: MailEnvelope, inboxId?: string): Promise<{ receipts: EmailReceipt[] }> {
+    if (raw.length > this.maxMessageBytes) {
+      throw new HubError('PayloadTooLarge', `Message too big: ${raw.length} bytes, the limit is ${this.maxMessageBytes}`, { smtpCode: 552 });
+    }
     try {
       return { receipts: await this.receiver.receive(raw, envelope, inboxId) };
     } catch (e) {

@@ -1,4 +1,5 @@
 import { Parser } from 'htmlparser2';
+import { escapeHtml } from '../../common/html';
 
 /**
  * An allow-list HTML sanitiser for the audit copy of an email's HTML: structure and text stay, anything that runs,
@@ -56,6 +57,3 @@ function linkAttrs(attrs: Record<string, string>): string {
   return ` href="${escapeHtml(href)}" rel="noopener noreferrer nofollow"`;
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}

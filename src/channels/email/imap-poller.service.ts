@@ -8,7 +8,8 @@ import { ImapMailSource, ImapSettings, MailSource, pollOnce } from './mail-sourc
 
 /**
  * Polls the existing council mailboxes of email inboxes that have settings.imap, in worker processes only. One
- * poll at a time per mailbox; a mail is marked seen only after it is committed.
+ * poll at a time per mailbox; a mail is marked seen only after it is committed. Where the source can tell of new mail
+ * (IMAP IDLE), that starts a poll at once; settings.imap.pollMs (default 60 s) remains the fallback.
  */
 @Injectable()
 export class ImapPoller implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -35,11 +36,18 @@ export class ImapPoller implements OnApplicationBootstrap, OnApplicationShutdown
   watch(source: MailSource, inboxId: string, everyMs: number): void {
     this.sources.push(source);
     let running = false;
+    let again = false;
     const tick = async () => {
-      if (running) return;
+      if (running) {
+        again = true; // mail announced during a poll: poll once more right after it
+        return;
+      }
       running = true;
       try {
-        await pollOnce(source, (raw, envelope) => this.receiver.receive(raw, envelope, inboxId), this.logger);
+        do {
+          again = false;
+          await pollOnce(source, (raw, envelope) => this.receiver.receive(raw, envelope, inboxId), this.logger);
+        } while (again);
       } catch (e) {
         this.logger.warn(`${source.name}: poll failed, next try in ${everyMs} ms: ${(e as Error).message}`);
         await source.close();
@@ -47,6 +55,8 @@ export class ImapPoller implements OnApplicationBootstrap, OnApplicationShutdown
         running = false;
       }
     };
+    // IDLE: the server's word that mail arrived polls at once; the interval is the fallback.
+    source.onNewMail?.(() => void tick());
     this.timers.push(setInterval(() => void tick(), everyMs));
     void tick();
   }

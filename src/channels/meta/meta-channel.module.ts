@@ -3,6 +3,8 @@ import { Env } from '../../config/env';
 import { DeliveryModule } from '../../delivery/delivery.module';
 import { InboxesModule } from '../../inboxes/inboxes.module';
 import { IntakeModule } from '../../intake/intake.module';
+import { MessagesModule } from '../../messages/messages.module';
+import { ChannelMediaModule } from '../media/channel-media.module';
 import { GraphClient } from './graph-client';
 import { InstagramAdapter, MessengerAdapter, MetaAdapterOptions } from './meta-page.adapter';
 import { MetaWebhookService } from './meta-webhook.service';
@@ -17,7 +19,7 @@ const OPTIONS = 'META_ADAPTER_OPTIONS';
  * the registered `whatsapp` adapter to delegate to, see whatsapp-cloud.adapter.ts) and the one webhook endpoint.
  */
 @Module({
-  imports: [InboxesModule, IntakeModule, DeliveryModule],
+  imports: [InboxesModule, IntakeModule, DeliveryModule, MessagesModule, ChannelMediaModule],
   controllers: [MetaController],
   providers: [
     {

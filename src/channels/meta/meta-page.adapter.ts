@@ -12,7 +12,7 @@ import {
 import { ChannelAdapterProvider } from '../channel-registry';
 import { GraphClient, GraphError, GraphRequestError, toDeliveryError } from './graph-client';
 import { isValidMetaSignature, META_SIGNATURE_HEADER } from './meta-signature';
-import { MetaItem, MetaParseOptions, parseMetaWebhook } from './meta-webhook';
+import { MetaItem, MetaParseOptions, OUR_METADATA_PREFIX, parseMetaWebhook } from './meta-webhook';
 
 export interface MetaAdapterOptions {
   /** The Meta app's secret; unset means every webhook POST is refused. */
@@ -83,8 +83,10 @@ abstract class MetaPageAdapter implements ChannelAdapter {
     const parts: Record<string, unknown>[] = splitText(msg.text, TEXT_LIMIT).map((text) => ({ text }));
     for (const a of msg.attachments) if (a.url) parts.push({ attachment: { type: attachmentType(a.contentType), payload: { url: a.url, is_reusable: false } } });
     if (!parts.length) throw new PermanentDeliveryError('The reply is empty');
+    // Messenger echoes message.metadata back: it tells our own replies from the page's other messages (metaEcho).
+    const tagged = this.channel === Channel.Messenger ? parts.map((p) => ({ ...p, metadata: `${OUR_METADATA_PREFIX}${msg.messageId}` })) : parts;
     let id = '';
-    for (const message of parts) id = await this.sendOne(pageId, token, msg.to.address, message, inbox.settings.humanAgentTag === true);
+    for (const message of tagged) id = await this.sendOne(pageId, token, msg.to.address, message, inbox.settings.humanAgentTag === true);
     return { providerMessageId: id };
   }
 

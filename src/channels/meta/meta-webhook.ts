@@ -12,7 +12,33 @@ export type MetaItem =
   | { kind: 'status'; channel: Channel; address: string; update: DeliveryStatusUpdate }
   /** Messenger's receipts by watermark: every message to `recipient` sent up to `watermark` reached `status`. */
   | { kind: 'watermark'; channel: Channel; address: string; recipient: string; status: DeliveryStatus.Delivered | DeliveryStatus.Read; watermark: Date }
+  /** A message the page itself sent (our reply, or staff in Meta Business Suite), to `recipient` (the resident). */
+  | { kind: 'echo'; channel: Channel; address: string; recipient: string; echo: MetaEcho }
+  /** The resident reacted to a message (or took the reaction back: emoji empty / action unreact). */
+  | { kind: 'reaction'; channel: Channel; address: string; sender: string; reaction: MetaReaction }
   | { kind: 'skip'; reason: string };
+
+export interface MetaEcho {
+  mid: string;
+  text: string;
+  attachments: AttachmentMeta[];
+  /** The app that sent it (Meta Business Suite has its own). */
+  appId?: string;
+  /** What the sender put in message.metadata: ours is `contact-hub:<message id>`. */
+  metadata?: string;
+  sentAt?: Date;
+}
+
+export interface MetaReaction {
+  /** The message reacted to: one of ours (provider id) or one of the resident's (external id). */
+  mid: string;
+  emoji: string;
+  action: 'react' | 'unreact';
+  at?: Date;
+}
+
+/** message.metadata on our Messenger sends, so the echo Meta sends back is known as ours. */
+export const OUR_METADATA_PREFIX = 'contact-hub:';
 
 export const META_OBJECTS: Record<string, Channel> = {
   page: Channel.Messenger,
@@ -63,8 +89,8 @@ function pageEvent(channel: Channel, event: unknown, entry: Json): MetaItem[] {
   const recipient = isObject(event.recipient) && typeof event.recipient.id === 'string' ? event.recipient.id : undefined;
   if (isObject(event.message)) {
     const m = event.message;
-    // An echo is a message the page sent (our own reply, or staff in Meta Business Suite): not the resident's.
-    if (m.is_echo === true) return [{ kind: 'skip', reason: `echo of a page message ${String(m.mid)}` }];
+    // An echo is a message the page sent (our own reply, or staff in Meta Business Suite): sender is the page.
+    if (m.is_echo === true) return [pageEcho(channel, event, m, sender, entry)];
     const address = recipient ?? str(entry.id, 'entry.id');
     if (m.is_deleted === true || m.is_unsupported === true) return [{ kind: 'skip', reason: `unsupported or deleted message ${String(m.mid)}` }];
     return [{
@@ -83,6 +109,9 @@ function pageEvent(channel: Channel, event: unknown, entry: Json): MetaItem[] {
     }];
   }
   const address = recipient ?? str(entry.id, 'entry.id');
+  const at = typeof event.timestamp === 'number' ? new Date(event.timestamp) : undefined;
+  if (isObject(event.postback)) return [postback(channel, address, sender, event.postback, at)];
+  if (isObject(event.reaction)) return [pageReaction(channel, address, sender, event.reaction, at)];
   if (isObject(event.delivery)) {
     const mids = asArray(event.delivery.mids).filter((mid): mid is string => typeof mid === 'string');
     if (!mids.length) return [watermark(channel, address, sender, DeliveryStatus.Delivered, event.delivery.watermark)];
@@ -95,6 +124,50 @@ function pageEvent(channel: Channel, event: unknown, entry: Json): MetaItem[] {
   }
   const kind = Object.keys(event).find((k) => !['sender', 'recipient', 'timestamp'].includes(k)) ?? 'empty';
   return [{ kind: 'skip', reason: `${kind} event not handled` }];
+}
+
+/**
+ * A button tap: the resident's choice as text (the button's title, else its payload). Newer API versions give the
+ * postback a mid; older ones do not, and the sender and timestamp name it instead (Meta retries keep both).
+ */
+function postback(channel: Channel, address: string, sender: string, p: Json, at: Date | undefined): MetaItem {
+  const text = [p.title, p.payload].find((x): x is string => typeof x === 'string' && x.trim() !== '');
+  if (!text) throw new Error('postback without title or payload');
+  if (typeof p.mid !== 'string' && !at) throw new Error('postback without mid or timestamp');
+  const id = typeof p.mid === 'string' && p.mid ? p.mid : `postback:${sender}:${at!.getTime()}`;
+  return {
+    kind: 'message',
+    channel,
+    address,
+    message: { channel, externalMessageId: id, sender: { address: sender }, recipient: address, text: text.trim(), attachments: [], sentAt: at },
+  };
+}
+
+function pageReaction(channel: Channel, address: string, sender: string, r: Json, at: Date | undefined): MetaItem {
+  const mid = str(r.mid, 'reaction.mid');
+  const action = r.action === 'unreact' ? 'unreact' : 'react';
+  const emoji = typeof r.emoji === 'string' ? r.emoji : typeof r.reaction === 'string' ? r.reaction : '';
+  return { kind: 'reaction', channel, address, sender, reaction: { mid, emoji, action, at } };
+}
+
+function pageEcho(channel: Channel, event: Json, m: Json, page: string, entry: Json): MetaItem {
+  const recipient = str(isObject(event.recipient) ? event.recipient.id : undefined, 'recipient.id');
+  const address = typeof entry.id === 'string' && entry.id ? entry.id : page;
+  const appId = typeof m.app_id === 'number' || typeof m.app_id === 'string' ? String(m.app_id) : undefined;
+  return {
+    kind: 'echo',
+    channel,
+    address,
+    recipient,
+    echo: {
+      mid: str(m.mid, 'message.mid'),
+      text: typeof m.text === 'string' ? m.text.trim() : '',
+      attachments: asArray(m.attachments).map(pageAttachment),
+      appId,
+      metadata: typeof m.metadata === 'string' ? m.metadata : undefined,
+      sentAt: typeof event.timestamp === 'number' ? new Date(event.timestamp) : undefined,
+    },
+  };
 }
 
 function watermark(channel: Channel, address: string, recipient: string, status: DeliveryStatus.Delivered | DeliveryStatus.Read, value: unknown): MetaItem {
@@ -165,6 +238,7 @@ function whatsappMessage(m: unknown, address: string, names: Map<string, string 
   const id = str(m.id, 'id');
   const from = str(m.from, 'from');
   const type = str(m.type, 'type');
+  if (type === 'reaction') return whatsappReaction(m, address, from);
   const content = whatsappContent(type, m, options);
   if (!content) return { kind: 'skip', reason: `WhatsApp ${type} message ${id} not handled` };
   return {
@@ -181,6 +255,14 @@ function whatsappMessage(m: unknown, address: string, names: Map<string, string 
       sentAt: /^\d+$/.test(String(m.timestamp)) ? new Date(Number(m.timestamp) * 1000) : undefined,
     },
   };
+}
+
+/** A WhatsApp reaction is a message of type reaction; an empty emoji takes the reaction back. */
+function whatsappReaction(m: Json, address: string, from: string): MetaItem {
+  const r = isObject(m.reaction) ? m.reaction : {};
+  const emoji = typeof r.emoji === 'string' ? r.emoji : '';
+  const at = /^\d+$/.test(String(m.timestamp)) ? new Date(Number(m.timestamp) * 1000) : undefined;
+  return { kind: 'reaction', channel: Channel.Whatsapp, address, sender: whatsappAddress(from), reaction: { mid: str(r.message_id, 'reaction.message_id'), emoji, action: emoji ? 'react' : 'unreact', at } };
 }
 
 const MEDIA_TYPES = ['image', 'document', 'audio', 'video', 'sticker'];

@@ -1,6 +1,9 @@
 import { Channel } from '../../common/enum';
 import {
   ChannelAdapter,
+  ComposeContext,
+  ComposeOptions,
+  ComposeTemplate,
   DeliveryStatusUpdate,
   InboundMessage,
   InboxConfig,
@@ -11,6 +14,7 @@ import {
 import { GraphError, GraphRequestError, toDeliveryError } from './graph-client';
 import { MetaAdapterOptions, metaMessagesFor, metaStatusesFor, splitText, verifyMetaRequest } from './meta-page.adapter';
 import { waIdOf } from './meta-webhook';
+import { fillReference, outsideWindowReason, windowOptions } from '../whatsapp-window';
 
 /** WhatsApp allows 4,096 characters of text a message. */
 const TEXT_LIMIT = 4096;
@@ -47,6 +51,15 @@ export class WhatsappCloudAdapter implements ChannelAdapter {
     const token = inbox.settings.accessToken;
     if (typeof token !== 'string' || !token) throw new PermanentDeliveryError(`Inbox "${inbox.name}" has no WhatsApp Cloud access token (settings.accessToken)`);
     if (!inbox.address) throw new PermanentDeliveryError(`Inbox "${inbox.name}" has no phone_number_id as its address`);
+    // An approved template the agent picked (stored as its text, filled for this case) goes as that template.
+    const picked = cloudTemplates(inbox).find((t) => fillReference(t.text, msg.caseReference) === msg.text.trim());
+    if (picked) {
+      try {
+        return { providerMessageId: await this.post(inbox.address, token, msg.to.address, templateMessage(picked, msg.caseReference)) };
+      } catch (e) {
+        throw toDeliveryError(e, (error) => explain(error, true, picked.name));
+      }
+    }
     const parts = splitText(msg.text, TEXT_LIMIT);
     if (!parts.length) throw new PermanentDeliveryError('The reply is empty');
     const template = templateOf(inbox);
@@ -68,6 +81,22 @@ export class WhatsappCloudAdapter implements ChannelAdapter {
       }
     }
     return { providerMessageId: id };
+  }
+
+  /**
+   * Free text within 24 hours of the resident's last message; after that only the approved templates of
+   * settings.whatsappTemplates, unless the inbox has a replyTemplate to carry typed replies in.
+   */
+  async composeOptions(ctx: ComposeContext, inbox: InboxConfig): Promise<ComposeOptions> {
+    const configured = cloudTemplates(inbox);
+    const templates = configured.map((t) => composeTemplate(t, ctx.caseReference));
+    const window = windowOptions(ctx);
+    if (window.freeText) return { ...window, templates };
+    const carrier = templateOf(inbox);
+    if (carrier) {
+      return { ...window, freeText: true, reason: `More than 24 hours since the resident last wrote: a typed reply goes inside the approved template “${carrier.name}”`, templates };
+    }
+    return { ...window, reason: outsideWindowReason(ctx.to.lastInboundAt, configured.map((t) => t.name)), templates };
   }
 
   private async post(phoneNumberId: string, token: string, to: string, content: Record<string, unknown>): Promise<string> {
@@ -103,7 +132,64 @@ function templateOf(inbox: InboxConfig): { name: string; language: string } | un
   return { name: t.name, language: typeof t.language === 'string' && t.language ? t.language : 'en_GB' };
 }
 
-function explain(error: GraphError, hasTemplate: boolean): string | undefined {
+/**
+ * An approved template agents pick (settings.whatsappTemplates): `name` and `language` as approved in WhatsApp
+ * Manager, `text` the message as the resident reads it, and `components` as the Cloud API takes them, where
+ * {{reference}} in any value stands for the case reference, e.g.
+ * { name: "case_update", language: "en_GB", text: "There is an update on your case {{reference}}.",
+ *   components: [{ type: "body", parameters: [{ type: "text", text: "{{reference}}" }] }] }
+ */
+export interface CloudTemplate {
+  name: string;
+  language: string;
+  text: string;
+  components: Array<Record<string, unknown>>;
+}
+
+export function cloudTemplates(inbox: InboxConfig): CloudTemplate[] {
+  const list = inbox.settings.whatsappTemplates;
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter(
+      (t): t is Partial<CloudTemplate> & { name: string; text: string } =>
+        !!t && typeof t.name === 'string' && /^[a-z0-9_]{1,512}$/.test(t.name) && typeof t.text === 'string' && !!t.text.trim() && (t.components === undefined || Array.isArray(t.components)),
+    )
+    .map((t) => ({ name: t.name, language: typeof t.language === 'string' && t.language ? t.language : 'en_GB', text: t.text, components: (t.components ?? []).filter(isObject) }));
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Every string inside the components with {{reference}} filled in. */
+function fillComponents<T>(value: T, reference: string): T {
+  if (typeof value === 'string') return fillReference(value, reference) as T;
+  if (Array.isArray(value)) return value.map((v) => fillComponents(v, reference)) as T;
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillComponents(v, reference)])) as T;
+  return value;
+}
+
+function templateMessage(t: CloudTemplate, reference: string): Record<string, unknown> {
+  const components = fillComponents(t.components, reference);
+  return { type: 'template', template: { name: t.name, language: { code: t.language }, ...(components.length ? { components } : {}) } };
+}
+
+/** As agents see it: the text filled in, and the text parameters as "body.1", "header.1", "button.0.1"… */
+function composeTemplate(t: CloudTemplate, reference: string): ComposeTemplate {
+  const variables: Record<string, string> = {};
+  for (const c of fillComponents(t.components, reference)) {
+    const where = [c.type, c.index].filter((x) => x !== undefined).join('.');
+    const parameters = Array.isArray(c.parameters) ? c.parameters : [];
+    parameters.forEach((p: { type?: unknown; text?: unknown }, i) => {
+      if (p?.type === 'text' && typeof p.text === 'string') variables[`${where}.${i + 1}`] = p.text;
+    });
+  }
+  return { id: `${t.name}:${t.language}`, name: t.name, language: t.language, text: fillReference(t.text, reference), variables };
+}
+
+function explain(error: GraphError, hasTemplate: boolean, picked?: string): string | undefined {
+  if (picked && error.code === 132000) return `WhatsApp refused the template “${picked}”: its parameters do not match the approved template (check settings.whatsappTemplates)`;
+  if (picked && error.code === 132001) return `WhatsApp refused the template “${picked}”: it does not exist in this language or is not approved (${error.error_data?.details ?? error.message ?? ''})`;
   switch (error.code) {
     case 131047:
       return hasTemplate

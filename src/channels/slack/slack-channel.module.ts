@@ -1,10 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Module, OnApplicationShutdown } from '@nestjs/common';
 import { AgentsModule } from '../../agents/agents.module';
 import { CasesModule } from '../../cases/cases.module';
 import { Env } from '../../config/env';
 import { InboxesModule } from '../../inboxes/inboxes.module';
 import { IntakeModule } from '../../intake/intake.module';
 import { SlackClient } from './slack-client';
+import { RedisSlackPacer } from './slack-pacer';
 import { SlackEventsService } from './slack-events.service';
 import { SlackMirrorService } from './slack-mirror.service';
 import { SlackAdapter } from './slack.adapter';
@@ -16,7 +17,18 @@ import { SlackRepository } from './slack.repository';
   imports: [InboxesModule, IntakeModule, AgentsModule, CasesModule],
   controllers: [SlackController],
   providers: [
-    { provide: SlackClient, inject: [Env], useFactory: (env: Env) => new SlackClient({ apiUrl: env.SLACK_API_URL, timeoutMs: env.DELIVERY_TIMEOUT_MS, minIntervalMs: 1000 }) },
+    {
+      provide: SlackClient,
+      inject: [Env],
+      useFactory: (env: Env) =>
+        new SlackClient({
+          apiUrl: env.SLACK_API_URL,
+          timeoutMs: env.DELIVERY_TIMEOUT_MS,
+          minIntervalMs: 1000,
+          // Several hub processes post to the same channels: with Redis they share one pace.
+          pacer: env.REDIS_URL ? new RedisSlackPacer({ redisUrl: env.REDIS_URL, prefix: env.REDIS_PREFIX, intervalSeconds: 1 }) : undefined,
+        }),
+    },
     {
       provide: SlackAdapter,
       inject: [Env, SlackClient],
@@ -26,5 +38,12 @@ import { SlackRepository } from './slack.repository';
     SlackMirrorService,
     SlackEventsService,
   ],
+  exports: [SlackMirrorService],
 })
-export class SlackChannelModule {}
+export class SlackChannelModule implements OnApplicationShutdown {
+  constructor(private readonly client: SlackClient) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,5 +1,6 @@
 import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
 import { PermanentDeliveryError, TransientDeliveryError } from '../channel-adapter';
+import { MemorySlackPacer, SlackPacer } from './slack-pacer';
 
 export interface SlackClientOptions {
   /** https://slack.com/api/, or a local stand-in in tests. */
@@ -7,6 +8,8 @@ export interface SlackClientOptions {
   timeoutMs: number;
   /** Slack allows about one message a second per channel; posts to one channel are spaced this far apart. */
   minIntervalMs: number;
+  /** Shares the pace between processes (Redis); by default this process paces itself. */
+  pacer?: SlackPacer;
 }
 
 /** Slack errors that trying again later may cure. */
@@ -28,14 +31,17 @@ const EXPLAIN: Record<string, string> = {
 /**
  * chat.postMessage through @slack/web-api, one WebClient per token. The client does not retry by itself: the
  * delivery pipeline owns retries, and a 429's Retry-After becomes a TransientDeliveryError carrying the delay.
- * Posts to one channel go one after another, spaced by minIntervalMs and held back after a 429 (this process).
+ * Posts to one channel go one after another in this process, each waiting for its turn from the pacer (spaced by
+ * minIntervalMs, held back after a 429), which with Redis is shared by every process.
  */
 export class SlackClient {
   private readonly clients = new Map<string, WebClient>();
   private readonly lanes = new Map<string, Promise<unknown>>();
-  private readonly notBefore = new Map<string, number>();
+  private readonly pacer: SlackPacer;
 
-  constructor(private readonly options: SlackClientOptions) {}
+  constructor(private readonly options: SlackClientOptions) {
+    this.pacer = options.pacer ?? new MemorySlackPacer(options.minIntervalMs);
+  }
 
   postMessage(token: string, args: { channel: string; text: string; thread_ts?: string; username?: string }): Promise<{ ts: string; channel: string }> {
     const lane = (this.lanes.get(args.channel) ?? Promise.resolve()).catch(() => undefined).then(() => this.post(token, args));
@@ -55,18 +61,20 @@ export class SlackClient {
   }
 
   private async post(token: string, args: { channel: string; text: string; thread_ts?: string; username?: string }): Promise<{ ts: string; channel: string }> {
-    const wait = (this.notBefore.get(args.channel) ?? 0) - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    await this.pacer.take(args.channel);
     try {
       const res = await this.client(token).chat.postMessage({ ...args, unfurl_links: false, unfurl_media: false });
-      this.notBefore.set(args.channel, Date.now() + this.options.minIntervalMs);
       if (!res.ts) throw new PermanentDeliveryError('Slack accepted the message but gave no ts');
       return { ts: res.ts, channel: res.channel ?? args.channel };
     } catch (e) {
       const err = toDeliveryError(e);
-      if (err instanceof TransientDeliveryError && err.retryAfterMs) this.notBefore.set(args.channel, Date.now() + err.retryAfterMs);
+      if (err instanceof TransientDeliveryError && err.retryAfterMs) await this.pacer.hold(args.channel, err.retryAfterMs);
       throw err;
     }
+  }
+
+  close(): Promise<void> {
+    return this.pacer.close();
   }
 
   private client(token: string): WebClient {

@@ -13,6 +13,9 @@ import { SlackRepository } from './slack.repository';
 
 type ThreadReply = Extract<SlackAction, { kind: 'thread-reply' }>;
 
+/** A reply refused for a reason the agent can act on (an opt-out, a closed case, someone else's case). */
+const REFUSALS = new Set(['Conflict', 'InvalidTransition', 'Forbidden', 'Validation']);
+
 /** Staff may write this in a Slack thread to leave an internal note instead of a reply (Chatwoot's habit). */
 const NOTE_PREFIX = /^(note|private):\s*/i;
 
@@ -67,6 +70,22 @@ export class SlackMirrorService {
     await this.inLane(event.caseId, () => this.postStatus(event.caseId, event.status, event.reopened)).catch((e) => this.logger.warn(`mirror of status failed: ${(e as Error).message}`));
   }
 
+  /**
+   * Posts a notice to a department's mirror channel (SLA alerts): false when the department has none. Errors are
+   * TransientDeliveryError or PermanentDeliveryError, for the caller's job to retry or give up.
+   */
+  async postToDepartment(departmentSlug: string, text: string): Promise<boolean> {
+    const channel = this.channels.get(departmentSlug);
+    if (!channel) return false;
+    await this.client.postMessage(this.adapter.tokenFor(), { channel, text });
+    return true;
+  }
+
+  /** Whether a department has a mirror channel (SLACK_MIRROR_CHANNELS). */
+  hasChannel(departmentSlug: string): boolean {
+    return this.channels.has(departmentSlug);
+  }
+
   /** A person's reply in a mirrored thread: false when the thread is not a case's. */
   async onThreadReply(reply: ThreadReply): Promise<boolean> {
     const caseId = await this.slack.findCaseByThread(reply.channelId, reply.threadTs);
@@ -78,10 +97,20 @@ export class SlackMirrorService {
     const note = NOTE_PREFIX.test(reply.text);
     const text = reply.text.replace(NOTE_PREFIX, '');
     await this.inLane(caseId, async () => {
-      const message = note ? await this.replies.addNote(actor, caseId, text) : await this.replies.reply(actor, caseId, text);
-      this.inSlack.add(message.id);
+      try {
+        const message = note ? await this.replies.addNote(actor, caseId, text) : await this.replies.reply(actor, caseId, text);
+        this.inSlack.add(message.id);
+      } catch (e) {
+        if (e instanceof HubError && REFUSALS.has(e.code)) await this.tellThread(reply, `:warning: Not sent to the resident: ${e.message}`);
+        throw e;
+      }
     });
     return true;
+  }
+
+  /** The agent wrote in Slack, so the refusal goes there (the console would show it as an error); our post carries bot_id, so it never comes back in. */
+  private async tellThread(reply: ThreadReply, text: string): Promise<void> {
+    await this.client.postMessage(this.adapter.tokenFor(), { channel: reply.channelId, thread_ts: reply.threadTs, text }).catch((e: Error) => this.logger.warn(`refusal notice not posted: ${e.message}`));
   }
 
   private async postCase(caseId: string): Promise<void> {

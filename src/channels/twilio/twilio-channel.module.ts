@@ -6,6 +6,7 @@ import { DeliveryModule } from '../../delivery/delivery.module';
 import { MessagesModule } from '../../messages/messages.module';
 import { InboxesModule } from '../../inboxes/inboxes.module';
 import { IntakeModule } from '../../intake/intake.module';
+import { ChannelMediaModule } from '../media/channel-media.module';
 import { isWhatsappCloudInbox, WhatsappCloudAdapter } from '../meta/whatsapp-cloud.adapter';
 import { TwilioAdapterOptions, TwilioSmsAdapter, TwilioWhatsappAdapter } from './twilio.adapter';
 import { TwilioController, TwilioMediaController } from './twilio.controller';
@@ -31,7 +32,7 @@ function whatsappCloud(modules: ModuleRef): WhatsappCloudAdapter | undefined {
 
 /** SMS/MMS and WhatsApp through Twilio: one provider, two channels, one webhook pair. */
 @Module({
-  imports: [InboxesModule, IntakeModule, DeliveryModule, MessagesModule, CasesModule],
+  imports: [InboxesModule, IntakeModule, DeliveryModule, MessagesModule, CasesModule, ChannelMediaModule],
   controllers: [TwilioController, TwilioMediaController],
   providers: [
     TwilioRepository,

@@ -1,4 +1,5 @@
 import { HubError } from '../../common/errors';
+import { readCapped } from '../media/fetch-media';
 
 /** Twilio's own hosts: media URLs are on api.twilio.com and redirect to its CDN. Anything else is refused (SSRF). */
 const TWILIO_HOST = /(^|\.)(twilio\.com|twiliocdn\.com)$/i;
@@ -49,7 +50,7 @@ export async function fetchTwilioMedia(url: string, options: MediaFetchOptions):
     if (!MEDIA_TYPES.test(contentType)) throw HubError.validation(`Media of type ${contentType || 'unknown'} is not accepted`);
     const declared = Number(res.headers.get('content-length') ?? 'NaN');
     if (declared > maxBytes) throw new HubError('PayloadTooLarge', `Media is ${declared} bytes, over the ${maxBytes} byte limit`);
-    return { contentType, bytes: await readCapped(res, maxBytes) };
+    return { contentType, bytes: await readCapped(res, maxBytes, 'Twilio media') };
   }
   throw new HubError('Unavailable', `Twilio media redirected more than ${MAX_REDIRECTS} times`);
 }
@@ -70,16 +71,4 @@ function allowed(url: string, standIn: URL | undefined): URL {
     throw HubError.forbidden(`Media is only fetched from Twilio's hosts, not ${parsed.host}`);
   }
   return parsed;
-}
-
-async function readCapped(res: Response, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  if (!res.body) return Buffer.alloc(0);
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw new HubError('PayloadTooLarge', `Media is over the ${maxBytes} byte limit`);
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks);
 }

@@ -21,6 +21,41 @@ export function parseForm(rawBody: Buffer): TwilioParams {
   return params;
 }
 
+/** True when Twilio posted JSON (signed with the bodySHA256 query parameter) rather than a form. */
+export function isJsonBody(headers: Record<string, string | string[] | undefined>): boolean {
+  const type = headers['content-type'];
+  return /^application\/json\b/i.test((Array.isArray(type) ? type[0] : type) ?? '');
+}
+
+/**
+ * The parameters of a JSON webhook body, in the same shape as a form's: scalars as strings, an array of scalars as
+ * a repeated parameter, a nested object as its JSON text. Not an object → bad input.
+ */
+export function parseJson(rawBody: Buffer): TwilioParams {
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    throw HubError.validation('Malformed JSON body');
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw HubError.validation('The JSON body must be an object of parameters');
+  const params: TwilioParams = {};
+  for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
+    if (value === null || value === undefined) continue;
+    params[name] = Array.isArray(value) ? value.map(scalar) : scalar(value);
+  }
+  return params;
+}
+
+function scalar(value: unknown): string {
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/** A webhook's parameters, from a form body or a JSON one. */
+export function requestParams(req: { headers: Record<string, string | string[] | undefined>; rawBody: Buffer }): TwilioParams {
+  return isJsonBody(req.headers) ? parseJson(req.rawBody) : parseForm(req.rawBody);
+}
+
 /** One value of a parameter; a repeated scalar parameter is bad input. */
 export function param(params: TwilioParams, name: string): string | undefined {
   const value = params[name];

@@ -22,7 +22,7 @@ export class TwilioController {
 
   @Post()
   @HttpCode(200)
-  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiOperation({ summary: 'Twilio inbound SMS, MMS and WhatsApp message webhook (X-Twilio-Signature); answered only after it is stored' })
   @ApiResponse({ status: 200, description: 'Empty TwiML' })
   async receive(@Req() req: RawBodyRequest<Request>, @Res() res: Response): Promise<void> {
@@ -33,7 +33,7 @@ export class TwilioController {
 
   @Post('status')
   @HttpCode(200)
-  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiOperation({ summary: 'Twilio message status callback (X-Twilio-Signature); repeats and late statuses are ignored' })
   @ApiResponse({ status: 200, description: 'Empty TwiML' })
   async status(@Req() req: RawBodyRequest<Request>, @Res() res: Response): Promise<void> {
@@ -43,8 +43,11 @@ export class TwilioController {
   }
 }
 
+/** Twilio posts forms; webhooks configured for JSON bodies are signed with bodySHA256 instead. */
 function requireForm(req: Request): void {
-  if (!req.is('application/x-www-form-urlencoded')) throw HubError.validation('Content-Type must be application/x-www-form-urlencoded');
+  if (!req.is('application/x-www-form-urlencoded') && !req.is('application/json')) {
+    throw HubError.validation('Content-Type must be application/x-www-form-urlencoded (or application/json with bodySHA256)');
+  }
 }
 
 /** Staff open a resident's MMS or WhatsApp media through the hub: Twilio's media URLs need the account's credentials. */

@@ -9,10 +9,11 @@ import { InboxesService } from '../../inboxes/inboxes.service';
 import { IntakeService } from '../../intake/intake.service';
 import { MessagesService } from '../../messages/messages.service';
 import { InboxConfig, RawRequest } from '../channel-adapter';
+import { ChannelMediaService } from '../media/channel-media.service';
 import { twilioSettings, TwilioSmsAdapter, TwilioWhatsappAdapter } from './twilio.adapter';
 import { FetchedMedia, fetchTwilioMedia } from './twilio-media';
 import { TwilioRepository } from './twilio.repository';
-import { bareAddress, channelOf, optKeyword, param, parseForm, TwilioParams } from './twilio-params';
+import { bareAddress, channelOf, optKeyword, param, requestParams, TwilioParams } from './twilio-params';
 
 export const TWILIO_SERVICE_OPTIONS = 'TwilioServiceOptions';
 
@@ -31,11 +32,12 @@ export class TwilioService {
     private readonly delivery: DeliveryService,
     private readonly messages: MessagesService,
     private readonly cases: CasesService,
+    private readonly channelMedia: ChannelMediaService,
     @Inject(TWILIO_SERVICE_OPTIONS) private readonly options: { apiBaseUrl?: string; timeoutMs: number },
   ) {}
 
   async receive(req: RawRequest): Promise<{ messageId: string; duplicate: boolean }> {
-    const params = parseForm(req.rawBody);
+    const params = requestParams(req);
     const inbox = await this.inboxFor(params, 'To', 'From');
     const adapter = this.adapterFor(inbox.channel);
     adapter.verify(req, inbox);
@@ -46,12 +48,14 @@ export class TwilioService {
     const known = await this.repository.recordInbound(message.channel, message.sender.address, keyword);
     const result = await this.intake.receive(message, inbox);
     if (!known) await this.repository.recordInbound(message.channel, message.sender.address, keyword);
+    // The media is downloaded by a job, after Twilio has its answer (a repeat delivery re-queues what is missing).
+    await this.channelMedia.fetchLater(result.messageId, message.attachments);
     return { messageId: result.messageId, duplicate: result.duplicate };
   }
 
   /** A status callback: our number is From here. Repeats and late, backward statuses change nothing. */
   async status(req: RawRequest): Promise<number> {
-    const params = parseForm(req.rawBody);
+    const params = requestParams(req);
     const inbox = await this.inboxFor(params, 'From', 'To');
     const adapter = this.adapterFor(inbox.channel);
     adapter.verify(req, inbox);
@@ -71,9 +75,11 @@ export class TwilioService {
     const kase = message && (await this.cases.get(message.case_id));
     if (!message || !kase || !canSeeCase(actor, kase) || (message.channel !== Channel.Sms && message.channel !== Channel.Whatsapp)) throw HubError.notFound('Message', messageId);
     const attachment = (message.attachments ?? [])[index];
-    if (!attachment?.url) throw HubError.notFound(`Media ${index} of message`, messageId);
+    // Once stored, the attachment's url is the hub's own; the provider's is kept as sourceUrl.
+    const source = attachment?.sourceUrl ?? attachment?.url;
+    if (!source) throw HubError.notFound(`Media ${index} of message`, messageId);
     const { accountSid, authToken } = twilioSettings(await this.inboxes.get(kase.inbox_id));
-    return fetchTwilioMedia(attachment.url, { accountSid, authToken, ...this.options });
+    return fetchTwilioMedia(source, { accountSid, authToken, ...this.options });
   }
 
   /** The inbox by MessagingServiceSid if given, else by our address; the channel follows the resident's address. */
