@@ -20,6 +20,7 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { Agent as HttpAgent, request } from 'node:http';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
@@ -28,6 +29,7 @@ import { hashPassword } from '../src/agents/agents.service';
 import { createDataSource } from '../src/database/data-source';
 import { createApiInbox, HubProcess, startHubProcess } from '../test/support/hub-process';
 import { adminQuery, databaseUrl, ensureServicesRunning, PG_ADMIN_URL, TEST_REDIS_URL } from '../test/support/services';
+import { createBenchDatabase, dropRedisKeys, numberFlag, signInAgents } from './support/setup';
 import { cpuSnapshot, cpuUsageSince, CpuUsage, percentile } from './support/load';
 
 interface Options {
@@ -40,7 +42,6 @@ interface Options {
 }
 
 const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]'];
-const PASSWORD = 'bench-password-long-enough';
 
 async function main(): Promise<void> {
   const o = options();
@@ -62,8 +63,9 @@ async function main(): Promise<void> {
   const watchdog = setTimeout(() => void cleanup().finally(() => (console.error('bench: out of time'), process.exit(2))), (o.duration * 4 + 300) * 1000);
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   try {
-    const url = await createDatabase(dbName);
-    // BENCH_HUB_NODE_OPTIONS: node options for the hub only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+    const url = await createBenchDatabase(dbName, { synchronousCommit: 'on' });
+    // BENCH_HUB_NODE_OPTIONS: node options for the hub only, e.g. `--require /tmp/profile-hook.js` (one that starts
+    // node:inspector's Profiler); node refuses `--cpu-prof` in NODE_OPTIONS and the hub then fails to start.
     const env: Record<string, string> = { DATABASE_URL: url, LOG_LEVEL: 'warn', CONSOLE_OFFLINE_GRACE_MS: '600000', NODE_OPTIONS: process.env.BENCH_HUB_NODE_OPTIONS ?? '' };
     if (o.redis) Object.assign(env, { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix });
     hub = await startHubProcess({ env });
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
     await db.connect();
     const inbox = await createApiInbox(url, async (sql, params) => (await db.query(sql, params)).rows);
     console.log(`hub pid ${hub.pid} on ${hub.url} (${o.redis ? `Redis, prefix ${prefix}` : 'one process, no Redis'}); PostgreSQL database ${dbName}`);
-    const tokens = await signIn(db, hub.url, Math.max(o.agents, o.racers), run);
+    const tokens = await signInAgents(db, hub.url, Math.max(o.agents, o.racers), run);
     console.log(`${tokens.length} agents signed in; load: ${o.rate} messages/s for ${o.duration} s per phase`);
 
     const quiet = await postAtRate(port, inbox.token, o, run, 'quiet', undefined);
@@ -81,7 +83,12 @@ async function main(): Promise<void> {
     const watched = await postAtRate(port, inbox.token, o, run, 'watched', listeners);
     const watchedCpu = cpuUsageSince(cpu0);
     const racers = [...listeners, ...(await connectAll(hub.url, tokens.slice(o.agents, o.racers), sockets))].slice(0, o.racers);
+    // The race's figures follow the machine's load more than anything: say what it was (other work shares the cores).
+    const raceCpu = cpuSnapshot(hub.pid);
+    console.log(`load average before the claim race: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
     const race = await claimRace(racers, o.rounds, db);
+    const raceUsage = cpuUsageSince(raceCpu);
+    console.log(`CPU during the claim race (cores of ${raceUsage.cores}): machine ${raceUsage.busy.toFixed(2)}, hub ${raceUsage.process.toFixed(2)}`);
     await db.end();
     report(o, quiet, watched, watchedCpu, race);
   } finally {
@@ -156,9 +163,12 @@ interface RaceResult {
   databaseDisagrees: number;
 }
 
+/** How long the racers' sockets must have heard nothing before a round starts. */
+const QUIET_MS = 250;
+
 /**
- * Every racer sends case:claim-next at the same moment, `rounds` times over. Between rounds the colleagues' pushes
- * of the last round (each claim is news to the whole department) are let arrive, so a round starts on quiet sockets.
+ * Every racer sends case:claim-next at the same moment, `rounds` times over. Before each round the news of what
+ * came before (each claim is news to the whole department) is let arrive, so a round starts on quiet sockets.
  */
 async function claimRace(racers: Socket[], rounds: number, db: Client): Promise<RaceResult> {
   let assignedPushes = 0;
@@ -174,12 +184,20 @@ async function claimRace(racers: Socket[], rounds: number, db: Client): Promise<
   }
   for (let i = 0; i < 100 && assignedPushes < 50 * racers.length; i++) await new Promise((r) => setTimeout(r, 100));
   assignedPushes -= 50 * racers.length;
+  // Any news at all (the solo claims' cases resolved make case:updated and sla:updated for the whole department,
+  // which the count above does not wait for) marks the sockets busy: a round starts once none came for QUIET_MS.
+  let lastNews = performance.now();
+  for (const s of racers) s.onAny(() => void (lastNews = performance.now()));
+  const untilQuiet = async () => {
+    for (let i = 0; i < 100 && performance.now() - lastNews < QUIET_MS; i++) await new Promise((r) => setTimeout(r, 50));
+  };
   const claimMs: number[] = [];
   const errors = new Map<string, number>();
   const owner = new Map<string, number>();
   let doubleOwners = 0;
   let nothingLeft = 0;
   for (let round = 0; round < rounds; round++) {
+    await untilQuiet();
     await Promise.all(
       racers.map(async (socket, agent) => {
         const begin = performance.now();
@@ -198,34 +216,6 @@ async function claimRace(racers: Socket[], rounds: number, db: Client): Promise<
   const rows = (await db.query(`SELECT id, assignee_id FROM "case" WHERE id = ANY($1::uuid[])`, [[...owner.keys()]])).rows as Array<{ id: string; assignee_id: string }>;
   const databaseDisagrees = rows.filter((r) => r.assignee_id !== agentIds[owner.get(r.id)!]).length + (owner.size - rows.length);
   return { soloMs, claims: owner.size, nothingLeft, errors, claimMs, doubleOwners, databaseDisagrees };
-}
-
-/** Agents straight into the database (one password hash for all: hashing is not what is measured), then signed in over HTTP. */
-async function signIn(db: Client, hubUrl: string, count: number, run: string): Promise<Array<{ id: string; token: string }>> {
-  const hash = await hashPassword(PASSWORD);
-  const [{ id: departmentId }] = (await db.query(`SELECT id FROM department WHERE slug = 'customer-services'`)).rows;
-  const emails = Array.from({ length: count }, (_, i) => `bench-${run}-${i}@council.test`);
-  const { rows } = await db.query(
-    `INSERT INTO agent (email, name, role, password_hash, capacity, presence)
-     SELECT e, 'Bench agent ' || n, 'agent', $2, 20, 'available' FROM unnest($1::text[]) WITH ORDINALITY AS x(e, n) RETURNING id, email`,
-    [emails, hash],
-  );
-  await db.query(`INSERT INTO agent_department (agent_id, department_id) SELECT unnest($1::uuid[]), $2`, [rows.map((r) => r.id), departmentId]);
-  const byEmail = new Map(rows.map((r) => [r.email as string, r.id as string]));
-  const tokens: Array<{ id: string; token: string }> = [];
-  for (let i = 0; i < emails.length; i += 8) {
-    const batch = emails.slice(i, i + 8);
-    tokens.push(
-      ...(await Promise.all(
-        batch.map(async (email) => {
-          const res = await fetch(`${hubUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
-          if (res.status !== 200) throw new Error(`sign-in of ${email} answered ${res.status}: ${await res.text()}`);
-          return { id: byEmail.get(email)!, token: ((await res.json()) as { token: string }).token };
-        }),
-      )),
-    );
-  }
-  return tokens;
 }
 
 async function connectAll(hubUrl: string, agents: Array<{ id: string; token: string }>, all: Socket[]): Promise<Socket[]> {
@@ -259,27 +249,7 @@ function post(agent: HttpAgent, port: number, token: string, body: string): Prom
   });
 }
 
-async function createDatabase(name: string): Promise<string> {
-  await adminQuery(`CREATE DATABASE ${name}`);
-  await adminQuery(`ALTER DATABASE ${name} SET synchronous_commit = on`);
-  const url = databaseUrl(name);
-  const ds = await createDataSource(url).initialize();
-  await ds.runMigrations({ transaction: 'each' });
-  await ds.destroy();
-  return url;
-}
 
-async function dropRedisKeys(prefix: string): Promise<void> {
-  const redis = new IORedis(TEST_REDIS_URL, { lazyConnect: true });
-  await redis.connect();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  redis.disconnect();
-}
 
 function report(o: Options, quiet: PhaseResult, watched: PhaseResult, cpu: CpuUsage, race: RaceResult): void {
   const sorted = (xs: number[]) => Float64Array.from(xs).sort();
@@ -303,19 +273,13 @@ function report(o: Options, quiet: PhaseResult, watched: PhaseResult, cpu: CpuUs
 }
 
 function options(): Options {
-  const flag = (name: string, fallback: number): number => {
-    const i = process.argv.indexOf(`--${name}`);
-    const raw = i >= 0 ? process.argv[i + 1] : process.env[`BENCH_${name.toUpperCase()}`];
-    const value = raw === undefined ? fallback : Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number, got ${raw}`);
-    return value;
-  };
+
   return {
-    rate: Math.max(1, flag('rate', 200)),
-    duration: Math.min(120, Math.max(1, flag('duration', 10))),
-    agents: Math.max(1, Math.floor(flag('agents', 50))),
-    racers: Math.max(1, Math.floor(flag('racers', 200))),
-    rounds: Math.max(1, Math.floor(flag('rounds', 3))),
+    rate: Math.max(1, numberFlag('rate', 200)),
+    duration: Math.min(120, Math.max(1, numberFlag('duration', 10))),
+    agents: Math.max(1, Math.floor(numberFlag('agents', 50))),
+    racers: Math.max(1, Math.floor(numberFlag('racers', 200))),
+    rounds: Math.max(1, Math.floor(numberFlag('rounds', 3))),
     redis: process.argv.includes('--redis') || process.env.BENCH_REDIS === '1',
   };
 }

@@ -27,6 +27,7 @@ import { createDataSource } from '../src/database/data-source';
 import { createApiInbox, HubProcess, startHubProcess } from '../test/support/hub-process';
 import { adminQuery, databaseUrl, ensureServicesRunning, PG_ADMIN_URL } from '../test/support/services';
 import { HttpConnection } from './support/http-client';
+import { createBenchDatabase, numberFlag } from './support/setup';
 import { cpuSnapshot, CpuUsage, cpuUsageSince, drive, percentile, RunResult } from './support/load';
 
 interface Options {
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
   const watchdog = setTimeout(() => void cleanup().finally(() => (console.error('bench: out of time'), process.exit(2))), (o.warmup * 3 + o.duration * 3 + 180) * 1000);
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   try {
-    const url = await createDatabase(dbName);
+    const url = await createBenchDatabase(dbName, { synchronousCommit: 'on' });
     const settings = await databaseSettings(url);
     console.log(`database ${dbName}: synchronous_commit=${settings.synchronous_commit}, fsync=${settings.fsync}, PostgreSQL ${settings.server_version}`);
     console.log(`load: ${o.concurrency} concurrent senders, ${o.warmup} s warm-up, ${o.duration} s measured, ${o.residents} returning residents, ${o.newShare * 100}% new`);
@@ -212,16 +213,6 @@ function message(run: string, id: string, o: Options): string {
   return JSON.stringify({ externalId: `bench-${run}-${id}`, from: { address, name }, text: TEXTS[Math.floor(Math.random() * TEXTS.length)] });
 }
 
-async function createDatabase(name: string): Promise<string> {
-  await adminQuery(`CREATE DATABASE ${name}`);
-  // Every session of this database, the hub's and the baseline's, commits durably whatever the server default.
-  await adminQuery(`ALTER DATABASE ${name} SET synchronous_commit = on`);
-  const url = databaseUrl(name);
-  const ds = await createDataSource(url).initialize();
-  await ds.runMigrations({ transaction: 'each' });
-  await ds.destroy();
-  return url;
-}
 
 async function databaseSettings(url: string): Promise<Record<string, string>> {
   const c = new Client({ connectionString: url });
@@ -299,21 +290,14 @@ function printBatches(h: Histogram | undefined): void {
 }
 
 function options(): Options {
-  const flag = (name: string, fallback: number): number => {
-    const i = process.argv.indexOf(`--${name}`);
-    const short = process.argv.indexOf(`-${name[0]}`);
-    const raw = i >= 0 ? process.argv[i + 1] : ['concurrency', 'duration'].includes(name) && short >= 0 ? process.argv[short + 1] : process.env[`BENCH_${name.toUpperCase().replace('-', '_')}`];
-    const value = raw === undefined ? fallback : Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number, got ${raw}`);
-    return value;
-  };
+
   return {
-    concurrency: Math.max(1, Math.floor(flag('concurrency', 32))),
-    duration: Math.min(600, flag('duration', 10)),
-    warmup: Math.min(60, flag('warmup', 3)),
-    residents: Math.max(1, Math.floor(flag('residents', 2000))),
-    newShare: Math.min(1, flag('new-share', 0.25)),
-    maxRequests: Math.floor(flag('max-requests', 1_000_000)),
+    concurrency: Math.max(1, Math.floor(numberFlag('concurrency', 32))),
+    duration: Math.min(600, numberFlag('duration', 10)),
+    warmup: Math.min(60, numberFlag('warmup', 3)),
+    residents: Math.max(1, Math.floor(numberFlag('residents', 2000))),
+    newShare: Math.min(1, numberFlag('new-share', 0.25)),
+    maxRequests: Math.floor(numberFlag('max-requests', 1_000_000)),
   };
 }
 

@@ -20,7 +20,9 @@ import { MetricsModule } from './metrics/metrics.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { ResidentRecordsModule } from './residents/resident-records.module';
 import { AutoAssignModule } from './routing/auto-assign.module';
+import { SupervisorModule } from './supervisor/supervisor.module';
 import { WebModule } from './web/web.module';
+import { SlaModule } from './sla/sla.module';
 
 @Module({})
 export class AppModule {
@@ -50,7 +52,9 @@ export class AppModule {
         WebModule,
         RealtimeModule,
         ConsoleModule,
+        SupervisorModule,
         AutoAssignModule,
+        SlaModule,
       ],
     };
   }

@@ -4,6 +4,8 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import { AppModule } from './app.module';
+import { emailWebhookBodyLimit } from './channels/email/email-webhook-refusals';
+import { WEBCHAT_HTTP_PATH, webchatCors } from './channels/webchat/webchat-cors';
 import { useBodyParsers } from './common/body-parsers';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { Env } from './config/env';
@@ -30,7 +32,8 @@ export async function createApp(overrides: Record<string, string | undefined> = 
     abortOnError: false, // throw, so callers (tests, main) see the reason
     logger: new HubLogger({ logLevels: LEVELS.slice(0, Math.max(1, LEVELS.indexOf(level) + 1)) }),
   });
-  useBodyParsers(app);
+  app.use(WEBCHAT_HTTP_PATH, webchatCors); // before the parsers: their errors need the headers too
+  useBodyParsers(app, [emailWebhookBodyLimit(app.get(Env))]);
   app.use(cookieParser());
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import twilio from 'twilio';
 import { startTestApp, TestApp } from './support/app';
 import { postApiMessage } from './support/given';
 import { adminQuery, databaseUrl } from './support/services';
@@ -78,6 +79,8 @@ describe('admin command line: npm run hub -- <command>', () => {
   });
 
   let seedTokens: string[] = [];
+  let demoUrls: string[] = [];
+  const DEMO_URL = /http:\/\/\S+\/demo\?inbox=(hub_in_[A-Za-z0-9_-]+)/;
 
   it('seed creates the demo council once, however often it runs, with a new inbox token each time', async () => {
     const runs = [await hub(['seed']), await hub(['seed'])];
@@ -96,6 +99,11 @@ describe('admin command line: npm run hub -- <command>', () => {
     expect(departments.map((d) => d.slug)).toEqual(['adult-social-care', 'council-tax', 'customer-services', 'highways', 'housing', 'waste']);
     expect((await db.query(`SELECT count(*)::int AS n FROM inbox WHERE name = 'Demo API'`)).rows).toEqual([{ n: 1 }]);
 
+    // The web chat inbox for /demo: created once, a working token in the printed URL on every run.
+    expect((await db.query(`SELECT settings FROM inbox WHERE name = 'Demo web chat' AND channel = 'webchat'`)).rows).toEqual([{ settings: { council: 'Anytown Borough Council' } }]);
+    demoUrls = runs.map((r) => DEMO_URL.exec(r.stdout)?.[0] ?? '');
+    expect(demoUrls[0]).toMatch(/^http:\/\/localhost:\d+\/demo\?inbox=hub_in_/);
+    expect(demoUrls[1]).not.toBe(demoUrls[0]);
     seedTokens = runs.map((r) => TOKEN.exec(r.stdout)?.[1] ?? '');
     expect(seedTokens[0]).toMatch(/^hub_in_/);
     expect(seedTokens[1]).toMatch(/^hub_in_/);
@@ -154,6 +162,56 @@ describe('admin command line: npm run hub -- <command>', () => {
       const { rows } = await db.query(`SELECT d.slug FROM "case" c JOIN inbox i ON i.id = c.inbox_id JOIN department d ON d.id = i.department_id WHERE c.id = $1`, [res.body.caseId]);
       expect(rows).toEqual([{ slug: 'housing' }]);
     });
+    it('the seed’s /demo URL names a web chat inbox the widget can start a session with; only the latest works', async () => {
+      const session = (inbox: string) => fetch(`${t.url}/webchat/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inbox }) });
+      const [oldToken, newToken] = demoUrls.map((u) => DEMO_URL.exec(u)![1]);
+      expect((await session(newToken)).status).toBe(200);
+      expect((await session(oldToken)).status).toBe(404);
+      const page = await fetch(`${t.url}/demo?inbox=${newToken}`);
+      expect(await page.text()).toContain(`data-inbox="${newToken}"`);
+    });
+
+    it('inbox:create sets up a web chat inbox with the council’s name and the email inbox for follow-ups', async () => {
+      const email = await hub(['inbox:create', '--channel', 'email', '--name', 'Contact us', '--department', 'customer-services', '--address', 'contact@cli.example.gov.uk', '--json']);
+      expect(email).toMatchObject({ code: 0, stderr: '' });
+      const emailId = (JSON.parse(email.stdout) as { id: string }).id;
+      for (const [name, ref] of [['Chat A', 'Contact@cli.example.gov.uk'], ['Chat B', emailId]]) {
+        const run = await hub(['inbox:create', '--channel', 'webchat', '--name', name, '--department', 'waste', '--council', 'Anytown Borough Council', '--email-inbox', ref]);
+        expect(run).toMatchObject({ code: 0, stderr: '' });
+        const token = TOKEN.exec(run.stdout)![1];
+        expect(run.stdout).toContain(`data-inbox="${token}"`);
+        const { rows } = await db.query(`SELECT settings FROM inbox WHERE name = $1`, [name]);
+        expect(rows[0].settings).toEqual({ council: 'Anytown Borough Council', emailInboxId: emailId });
+      }
+      const wrong = await hub(['inbox:create', '--channel', 'webchat', '--name', 'Chat C', '--department', 'waste', '--email-inbox', 'nobody@cli.example.gov.uk']);
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toMatch(/--email-inbox "nobody@cli\.example\.gov\.uk" is not an email inbox of this hub \(email inboxes: contact@cli\.example\.gov\.uk\)/);
+      expect((await db.query(`SELECT count(*)::int AS n FROM inbox WHERE name = 'Chat C'`)).rows).toEqual([{ n: 0 }]);
+    });
+
+    it('inbox:create sets up a Twilio SMS inbox (auth token from standard input) that takes signed webhooks', async () => {
+      const accountSid = `AC${randomBytes(16).toString('hex')}`;
+      const authToken = randomBytes(16).toString('hex');
+      const number = '+447700900555';
+      const run = await hub(
+        ['inbox:create', '--channel', 'sms', '--name', 'Waste SMS', '--department', 'waste', '--account-sid', accountSid, '--auth-token', '-', '--from-number', number, '--json'],
+        `${authToken}\n`,
+      );
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).not.toContain(authToken);
+      const created = JSON.parse(run.stdout) as { id: string; address: string };
+      expect(created.address).toBe(number);
+      const { rows } = await db.query(`SELECT settings FROM inbox WHERE id = $1`, [created.id]);
+      expect(rows[0].settings).toEqual({ accountSid, authToken });
+
+      const params = { MessageSid: `SM${randomBytes(16).toString('hex')}`, AccountSid: accountSid, From: '+447700900556', To: number, Body: 'Bins', NumMedia: '0' };
+      const res = await fetch(`${t.url}/channels/sms/twilio`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(authToken, `${t.url}/channels/sms/twilio`, params) },
+        body: new URLSearchParams(params).toString(),
+      });
+      expect(res.status).toBe(200);
+    });
   });
 
   describe('a bad command, flag or value', () => {
@@ -169,6 +227,12 @@ describe('admin command line: npm run hub -- <command>', () => {
       [['inbox:create', '--channel', 'api', '--name', 'X'], /missing --department/],
       [['inbox:create', '--channel', 'fax', '--name', 'X', '--department', 'waste'], /--channel must be one of/],
       [['inbox:create', '--channel', 'api', '--name', 'X', '--department', 'waste', '--callback-url', 'not a url'], /callback URL must be an http\(s\) URL \(--callback-url\)/],
+      [['inbox:create', '--channel', 'sms', '--name', 'X', '--department', 'waste', '--auth-token', 'ab'.repeat(16), '--from-number', '+447700900123'], /--account-sid is required for a sms inbox/],
+      [['inbox:create', '--channel', 'whatsapp', '--name', 'X', '--department', 'waste', '--whatsapp-provider', 'vonage'], /--whatsapp-provider must be twilio or meta/],
+      [['inbox:create', '--channel', 'messenger', '--name', 'X', '--department', 'waste', '--address', '1234567890', '--bot-token', 'xoxb-1'], /--bot-token does not apply to messenger inboxes/],
+      [['inbox:create', '--channel', 'api', '--name', 'X', '--department', 'waste', '--council', 'Anytown'], /--council does not apply to api inboxes/],
+      [['inbox:create', '--channel', 'webchat', '--name', 'X', '--department', 'waste', '--email-inbox', 'the usual one'], /--email-inbox must be the id or the address of an email inbox/],
+      [['inbox:create', '--channel', 'webchat', '--name', 'X', '--department', 'waste', '--council', ''], /--council must be the council’s name/],
     ];
     const runs = new Map<string, Run>();
 

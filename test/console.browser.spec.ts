@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { join } from 'node:path';
+import { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, TestApp } from './support/app';
+import { DESK, launchChromium, launchPersistentChromium, PersistentChromium, OFFLINE, OUTPUT, overflow, PASSWORD, Screenshots, seriousViolations, signIn, watchPage } from './support/browser';
 import { CallbackStandIn, ReceivedRequest, startCallbackStandIn, StandInAnswer } from './support/callback-stand-in';
+import { AgentRole } from '../src/common/enum';
 import { RealtimeService } from '../src/realtime/realtime.service';
 import { eventually } from './support/eventually';
 import { givenAgent, givenApiInbox, postApiMessage } from './support/given';
@@ -15,44 +15,23 @@ import { givenAgent, givenApiInbox, postApiMessage } from './support/given';
  * the resident's next case with the whole history; accessibility checked with axe-core, and at 320 px wide.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const ROOT = resolve(__dirname, '..');
-const OUTPUT = join(ROOT, 'test-output');
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const COUNCIL = 'Anytown Borough Council'; // config/theme.yaml
-const PASSWORD = 'correct-horse-battery-staple';
 /** What the HTML of a hostile message would do if it were ever parsed. */
 const HOSTILE = 'My bin was not collected <b>again</b> <img src=x onerror="window.__pwned=1"> & I am cross';
 
 /** The receiving system accepts a reply and answers with its own id for it. */
 const accept = (req: ReceivedRequest, n: number): StandInAnswer => ({ status: 200, body: { id: `prov-${String(req.json.messageId)}-${n}` } });
 
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: string[] }>;
-}
-
 describe('Agent console in the browser (/console)', () => {
   let t: TestApp;
   let hook: CallbackStandIn;
   let inbox: { token: string };
   let agentId: string;
+  let chromium: PersistentChromium;
   let context: BrowserContext;
   let page: Page;
-  let userDataDir: string;
   const pageProblems: string[] = [];
-  const screenshots: string[] = [];
+  const screenshots = new Screenshots('console');
   /** The first case of the journey. */
   let first: { caseId: string; reference: string };
 
@@ -61,55 +40,21 @@ describe('Agent console in the browser (/console)', () => {
     hook = await startCallbackStandIn(accept);
     inbox = await givenApiInbox(t, { callbackUrl: hook.url, name: 'Resident portal' });
     agentId = (await givenAgent(t, { name: 'Ada Lovelace', email: 'ada@anytown.test', password: PASSWORD })).agent.id;
-    mkdirSync(OUTPUT, { recursive: true });
-    userDataDir = mkdtempSync(join(tmpdir(), 'hub-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_FLAGS,
-      viewport: { width: 1400, height: 1000 },
-      locale: 'en-GB',
-      timezoneId: 'Europe/London',
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    chromium = await launchPersistentChromium(DESK);
+    ({ context, page } = chromium);
     page.setDefaultTimeout(10_000);
-    page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      // Asking "who am I?" before signing in is answered 401, which the browser logs; that one is expected.
-      if (m.text().includes('401') && m.location().url.endsWith('/api/v1/auth/me')) return;
-      // While the test holds the browser offline, its failed reconnection attempts are the point.
-      if (m.text().includes('ERR_INTERNET_DISCONNECTED')) return;
-      if (m.type() === 'error' || /Content.Security.Policy|Trusted.?Type/i.test(m.text())) pageProblems.push(`console ${m.type()}: ${m.text()} (${m.location().url})`);
-    });
+    watchPage(page, pageProblems, { expected: [OFFLINE] });
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await chromium?.close();
     await hook?.close();
     await t?.close();
-    if (screenshots.length) console.log(`Console screenshots:\n${screenshots.map((s) => `  ${s}`).join('\n')}`);
+    screenshots.report('Console screenshots');
   });
 
   const js = <T>(expression: string): Promise<T> => page.evaluate(expression) as Promise<T>;
-
-  async function screenshot(name: string, fullPage = true): Promise<void> {
-    const path = join(OUTPUT, `console-${name}.png`);
-    await page.screenshot({ path, fullPage });
-    screenshots.push(path);
-  }
-
-  /** axe-core's serious and critical findings on the page as it is now (WCAG 2.0–2.2 A and AA). */
-  async function seriousViolations(): Promise<AxeViolation[]> {
-    // Evaluated through the DevTools protocol, which the page's CSP does not govern (a <script> tag would be refused).
-    await js(AXE_SOURCE);
-    const result = await js<{ violations: AxeViolation[] }>(
-      `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })`,
-    );
-    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  }
-
-  const describeViolations = (vs: AxeViolation[]) => vs.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  const screenshot = (name: string, fullPage = true) => screenshots.take(page, name, fullPage);
 
   async function postCase(address: string, name: string, text: string): Promise<{ caseId: string; reference: string }> {
     const posted = await postApiMessage(t, inbox.token, { externalId: `in-${Date.now()}-${Math.random()}`, from: { address, name }, text });
@@ -164,7 +109,7 @@ describe('Agent console in the browser (/console)', () => {
     expect(await js('document.body.classList.contains("govuk-frontend-supported")')).toBe(true);
     expect((await page.locator('.govuk-generic-header').innerText()).trim()).toBe(COUNCIL);
     expect(await page.locator('.govuk-skip-link').getAttribute('href')).toBe('#main-content');
-    expect(describeViolations(await seriousViolations())).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await screenshot('signed-out');
   });
 
@@ -177,9 +122,7 @@ describe('Agent console in the browser (/console)', () => {
     expect(await js('document.activeElement.classList.contains("govuk-error-summary")')).toBe(true);
     expect(await page.title()).toMatch(/^Error: /);
 
-    await page.locator('#email').fill('ada@anytown.test');
-    await page.locator('#password').fill(PASSWORD);
-    await page.locator('#password').press('Enter');
+    await signIn(page, 'ada@anytown.test');
     await page.locator('#queue-table').waitFor();
     await page.locator('#connection-status', { hasText: 'Connected' }).waitFor();
     expect(await page.locator('#agent-bar').innerText()).toContain('Ada Lovelace');
@@ -304,7 +247,7 @@ describe('Agent console in the browser (/console)', () => {
 
   it('has no serious or critical accessibility violation signed in with a case open', async () => {
     await page.locator('#canned-area, #reply-form').first().waitFor();
-    expect(describeViolations(await seriousViolations())).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await screenshot('case-open');
   });
 
@@ -380,14 +323,8 @@ describe('Agent console in the browser (/console)', () => {
     await page.goto(`${t.url}/console#/cases/${first.caseId}`);
     await page.reload();
     await page.locator('#case-heading', { hasText: first.reference }).waitFor();
-    const widths = await js<{ scroll: number; client: number; wider: string[] }>(`(() => {
-      const client = document.documentElement.clientWidth;
-      const wider = [...document.querySelectorAll('body *')]
-        .filter((el) => el.getBoundingClientRect().right > client + 0.5)
-        .map((el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + '.' + [...el.classList].join('.') + ' ' + Math.round(el.getBoundingClientRect().right));
-      return { scroll: document.documentElement.scrollWidth, client, wider: wider.slice(0, 10) };
-    })()`);
-    expect({ scrollWidth: widths.scroll, wider: widths.wider }).toEqual({ scrollWidth: widths.client, wider: [] });
+    const fit = await overflow(page);
+    expect({ scrollWidth: fit.scrollWidth, wider: fit.wider }).toEqual({ scrollWidth: fit.clientWidth, wider: [] });
     await screenshot('320px');
     await page.locator('#case-heading').scrollIntoViewIfNeeded();
     await screenshot('320px-case', false);
@@ -396,5 +333,118 @@ describe('Agent console in the browser (/console)', () => {
 
   it('raised no script error and no Content-Security-Policy violation along the way', () => {
     expect(pageProblems).toEqual([]);
+  });
+});
+
+/**
+ * Two agents in two browsers on one case: who is viewing and who is typing shows live on the owner's screen, and the
+ * owner hands the case to the colleague by name with the transfer form (its list shows presence and load).
+ */
+describe('Agent console in the browser: two agents on one case', () => {
+  let t: TestApp;
+  let inbox: { token: string };
+  let browser: Browser;
+  let ada: Page, brian: Page;
+  let brianId: string;
+  let adminToken: string;
+  const problems: string[] = [];
+  let kase: { caseId: string; reference: string };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    inbox = await givenApiInbox(t, { name: 'Resident portal' });
+    await givenAgent(t, { name: 'Ada Byron', email: 'ada.byron@anytown.test', password: PASSWORD, capacity: 5 });
+    brianId = (await givenAgent(t, { name: 'Brian Kernighan', email: 'brian@anytown.test', password: PASSWORD, capacity: 5 })).agent.id;
+    adminToken = (await givenAgent(t, { name: 'Grace Admin', role: AgentRole.Admin })).token;
+    browser = await launchChromium();
+    [ada, brian] = await Promise.all(['ada.byron@anytown.test', 'brian@anytown.test'].map((email) => signedIn(email)));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  /** A browser context of its own (its own session cookie), signed in. */
+  async function signedIn(email: string): Promise<Page> {
+    const context = await browser.newContext(DESK);
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    watchPage(page, problems, { who: `${email}:` });
+    await page.goto(`${t.url}/console`);
+    await signIn(page, email);
+    await page.locator('#connection-status', { hasText: 'Connected' }).waitFor();
+    return page;
+  }
+
+  it('Ada claims a new case; when Brian opens it, Ada sees Brian viewing', async () => {
+    const posted = await postApiMessage(t, inbox.token, { externalId: `two-${Date.now()}`, from: { address: 'resident-linus', name: 'Linus Torvalds' }, text: 'My parking permit has not arrived' });
+    expect(posted.status).toBe(201);
+    kase = { caseId: String(posted.body.caseId), reference: String(posted.body.reference) };
+    await ada.locator(`#open-${kase.caseId}`).click();
+    await ada.locator('#case-claim').click();
+    await ada.locator('.hub-facts', { hasText: 'You' }).waitFor();
+    expect(await ada.locator('#case-presence').innerText()).not.toContain('Brian');
+
+    await brian.locator(`#open-${kase.caseId}`).click();
+    await brian.locator('#case-heading', { hasText: kase.reference }).waitFor();
+    await brian.locator('.hub-facts', { hasText: 'Ada Byron' }).waitFor();
+    await ada.locator('#case-presence', { hasText: 'Also viewing: Brian Kernighan.' }).waitFor();
+    await brian.locator('#case-presence', { hasText: 'Also viewing: Ada Byron.' }).waitFor();
+  });
+
+  it('when Brian types, Ada sees “Brian Kernighan is typing”; once he stops, it clears', async () => {
+    await brian.locator('#note-text').click();
+    await brian.keyboard.type('Ada, this resident wrote to us last week too', { delay: 20 });
+    await ada.locator('#case-presence', { hasText: 'Brian Kernighan is typing.' }).waitFor();
+    expect(await brian.locator('#case-presence').innerText()).not.toContain('typing');
+    // He stops typing: after a few idle seconds his console says so, and Ada's line goes back to who is viewing.
+    await eventually(async () => expect(await ada.locator('#case-presence').innerText()).toBe('Also viewing: Brian Kernighan.'), 10_000);
+    // Typing again, then leaving the case: Ada's line clears both.
+    await brian.locator('#note-text').press('End');
+    await brian.keyboard.type(' (and the week before)', { delay: 20 });
+    await ada.locator('#case-presence', { hasText: 'Brian Kernighan is typing.' }).waitFor();
+    await brian.evaluate(`location.hash = '#/'`); // back to the queue
+    await eventually(async () => expect(await ada.locator('#case-presence').innerText()).toBe(''), 10_000);
+  });
+
+  it('Ada transfers the case to Brian by name: the form lists her colleagues with presence and load, and Brian then owns it', async () => {
+    await brian.locator('#presence').selectOption('available');
+    const option = ada.locator(`#transfer-agent option[value="${brianId}"]`);
+    await ada.locator('#transfer-department').selectOption({ index: 0 }); // this department, its list read again
+    await eventually(async () => expect(await option.innerText()).toBe('Brian Kernighan: Available, 0 of 5 cases'));
+    expect(await ada.locator('#transfer-agent option').allInnerTexts()).not.toContain(expect.stringContaining('Ada Byron'));
+    await ada.locator('#transfer-agent').selectOption(brianId);
+    await ada.locator('#transfer-note').fill('Brian handled this resident before');
+    await ada.locator('#transfer-form').screenshot({ path: join(OUTPUT, 'console-transfer-to-colleague.png') });
+    await ada.locator('#case-transfer').click();
+    await ada.locator('.hub-facts', { hasText: 'Brian Kernighan' }).waitFor();
+    await ada.locator('[role="log"]', { hasText: 'Transferred by Ada Byron' }).waitFor();
+    expect(await ada.locator('[role="log"]').innerText()).toContain('Brian handled this resident before');
+
+    await brian.locator(`tr[data-case-id="${kase.caseId}"]`, { hasText: 'You' }).waitFor();
+    await brian.locator(`#open-${kase.caseId}`).click();
+    await brian.locator('.hub-facts', { hasText: 'You' }).waitFor();
+  });
+
+  it('when an admin moves Brian to another department, his open console follows at once: it says so and lists the queue again', async () => {
+    const posted = await postApiMessage(t, inbox.token, { externalId: `two-${Date.now()}-b`, from: { address: 'resident-ken', name: 'Ken Thompson' }, text: 'A question about council tax bands' });
+    const waiting = String(posted.body.caseId);
+    await brian.locator(`#open-${waiting}`).waitFor();
+    const res = await fetch(`${t.url}/api/v1/agents/${brianId}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+      body: JSON.stringify({ departments: ['waste'] }),
+    });
+    expect(res.status).toBe(200);
+    await brian.locator('#page-alert', { hasText: 'Your role or departments have changed' }).waitFor();
+    await brian.locator('#connection-status', { hasText: 'Connected' }).waitFor();
+    // Customer services' waiting case is no longer his to see; the case he owns still is.
+    await eventually(async () => expect(await brian.locator(`#open-${waiting}`).count()).toBe(0));
+    await brian.locator(`#open-${kase.caseId}`).waitFor();
+  });
+
+  it('raised no script error along the way', () => {
+    expect(problems).toEqual([]);
   });
 });

@@ -11,7 +11,10 @@ const out = join(root, 'dist', 'web');
 const require = createRequire(import.meta.url);
 
 /** Each page: its script entry and its own stylesheet, written as <name>.js and <name>.css. */
-const PAGES = [{ name: 'console', script: 'web/console/main.ts', style: 'web/console/console.css' }];
+const PAGES = [
+  { name: 'console', script: 'web/console/main.ts', style: 'web/console/console.css' },
+  { name: 'supervisor', script: 'web/supervisor/main.ts', style: 'web/supervisor/supervisor.css' },
+];
 
 /**
  * GOV.UK Frontend's precompiled CSS, made fit for a council service: the GDS Transport font is for GOV.UK only,
@@ -30,23 +33,40 @@ async function govukCss() {
   return css;
 }
 
-await mkdir(out, { recursive: true });
-const govuk = await govukCss();
-for (const page of PAGES) {
-  await build({
+/** One browser script: every page's, and the widget's, built alike; only the source map's placement differs. */
+function bundleScript(name, entry, sourcemap) {
+  return build({
     absWorkingDir: root,
-    entryPoints: { [page.name]: page.script },
+    entryPoints: { [name]: entry },
     outdir: out,
     bundle: true,
     format: 'iife',
     platform: 'browser',
     target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
     minify: true,
-    sourcemap: 'linked',
+    sourcemap,
     legalComments: 'eof',
     logLevel: 'warning',
   });
-  const own = await build({ absWorkingDir: root, entryPoints: [page.style], bundle: true, minify: true, write: false, logLevel: 'warning' });
-  await writeFile(join(out, `${page.name}.css`), `${govuk}\n${own.outputFiles[0].text}`);
+}
+
+/** <name>.css: GOV.UK Frontend's CSS, then the page's own stylesheet. */
+async function bundleStyle(name, entry, govuk) {
+  const own = await build({ absWorkingDir: root, entryPoints: [entry], bundle: true, minify: true, write: false, logLevel: 'warning' });
+  await writeFile(join(out, `${name}.css`), `${govuk}\n${own.outputFiles[0].text}`);
+}
+
+await mkdir(out, { recursive: true });
+const govuk = await govukCss();
+for (const page of PAGES) {
+  await bundleScript(page.name, page.script, 'linked');
+  await bundleStyle(page.name, page.style, govuk);
 }
 console.log(`web: built ${PAGES.map((p) => `${p.name}.js, ${p.name}.css`).join('; ')} into ${out}`);
+
+// The web chat widget (/widget.js) runs on council sites, not on a page of ours: one self-contained minified script
+// (its CSS travels inside it, into a shadow root), with an external source map so the script names none. The
+// /demo page, a sample council page carrying the widget, gets GOV.UK Frontend's CSS plus its own.
+await bundleScript('widget', 'web/widget/main.ts', 'external');
+await bundleStyle('demo', 'web/widget/demo.css', govuk);
+console.log(`web: built widget.js, demo.css into ${out}`);

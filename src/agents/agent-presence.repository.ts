@@ -35,6 +35,21 @@ export class AgentPresenceRepository {
     return rows[0];
   }
 
+  /**
+   * The active members of a department with presence, capacity and load: available first, then the least loaded,
+   * then by name (who to hand a case to).
+   */
+  async listForDepartment(departmentId: string): Promise<Array<Omit<AgentPresenceRow, 'department_ids'> & { role: string }>> {
+    return this.db.manager.query(
+      `SELECT a.id, a.name, a.role, a.presence, a.capacity,
+              (SELECT count(*)::int FROM "case" c WHERE c.assignee_id = a.id AND c.status IN ('open', 'pending')) AS load
+       FROM agent_department ad JOIN agent a ON a.id = ad.agent_id
+       WHERE ad.department_id = $1 AND a.active
+       ORDER BY array_position(ARRAY['available', 'busy', 'away', 'offline'], a.presence), load, a.name, a.id`,
+      [departmentId],
+    );
+  }
+
   async find(agentId: string): Promise<AgentPresenceRow | undefined> {
     const rows = await this.db.manager.query(
       `SELECT a.id, a.name, a.presence, a.capacity,

@@ -39,6 +39,11 @@ export class AgentPresenceService {
     return this.agents.get(agentId);
   }
 
+  /** A department's active members as colleagues see them (to transfer a case to one of them). */
+  colleagues(departmentId: string): Promise<Array<Omit<AgentPresenceRow, 'department_ids'> & { role: string }>> {
+    return this.presence.listForDepartment(departmentId);
+  }
+
   /** Name, presence, capacity and current load (open and pending cases), as colleagues see it. */
   async view(agentId: string): Promise<AgentPresenceRow> {
     const row = await this.presence.find(agentId);

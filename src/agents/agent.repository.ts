@@ -54,6 +54,18 @@ export class AgentRepository {
     );
   }
 
+  /** Role and active flag; locks the row for the rest of the transaction. False when the agent does not exist. */
+  async updateAccess(m: EntityManager, id: string, role: string, active: boolean): Promise<boolean> {
+    const [, affected] = await m.query(`UPDATE agent SET role = $2, active = $3 WHERE id = $1`, [id, role, active]);
+    return affected > 0;
+  }
+
+  /** The agent's departments become exactly these. */
+  async replaceDepartments(m: EntityManager, agentId: string, departmentIds: string[]): Promise<void> {
+    await m.query(`DELETE FROM agent_department WHERE agent_id = $1 AND NOT (department_id = ANY($2::uuid[]))`, [agentId, departmentIds]);
+    await this.addDepartments(m, agentId, departmentIds);
+  }
+
   async findById(id: string, m: EntityManager = this.db.manager): Promise<AgentRow | undefined> {
     const rows = await m.query(`${SELECT_AGENT} WHERE a.id = $1 GROUP BY a.id`, [id]);
     return rows[0];

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import { EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { AgentRole, enumValues, Presence } from '../common/enum';
 import { HubError } from '../common/errors';
@@ -38,6 +39,14 @@ export interface AgentCredentials {
   lockedUntil: Date | null;
 }
 
+/** What an admin may change about a staff member's access. Omitted fields stay as they are. */
+export interface AgentAccessChange {
+  role?: AgentRole;
+  /** Department slugs or ids: the agent's departments become exactly these. */
+  departments?: string[];
+  active?: boolean;
+}
+
 export const PASSWORD_MIN_LENGTH = 12;
 /** Far above any real password; stops a megabyte "password" from costing a hash. */
 const PASSWORD_MAX_LENGTH = 1024;
@@ -56,6 +65,7 @@ export class AgentsService {
     private readonly db: Db,
     private readonly agents: AgentRepository,
     private readonly departments: DepartmentsService,
+    private readonly audit: AuditService,
   ) {}
 
   async create(input: CreateAgent): Promise<Agent> {
@@ -95,6 +105,35 @@ export class AgentsService {
 
   async list(): Promise<Agent[]> {
     return (await this.agents.list()).map(toAgent);
+  }
+
+  /**
+   * Changes an agent's role, departments or active flag (an admin's decision, audited). `agent.access-changed` goes
+   * out after commit: the console refreshes the agent's open sockets (rooms and rights) or ends them if deactivated.
+   */
+  async changeAccess(actor: Actor, id: string, change: AgentAccessChange): Promise<Agent> {
+    const before = await this.get(id);
+    const role = change.role ?? before.role;
+    if (!enumValues(AgentRole).includes(role)) throw HubError.validation(`role must be one of ${enumValues(AgentRole).join(', ')}`, { field: 'role' });
+    if (change.active !== undefined && typeof change.active !== 'boolean') throw HubError.validation('active must be true or false', { field: 'active' });
+    const active = change.active ?? before.active;
+    if (id === actor.id && (!active || role !== AgentRole.Admin)) throw HubError.validation('You cannot deactivate yourself or give up your own admin role', { field: 'role' });
+    const departmentIds = change.departments === undefined ? before.departmentIds : await this.resolveDepartments(change.departments, role);
+    if (!departmentIds.length && role !== AgentRole.Admin) throw HubError.validation('an agent or supervisor needs at least one department', { field: 'departments' });
+    await this.db.transaction(async (tx) => {
+      if (!(await this.agents.updateAccess(tx.manager, id, role, active))) throw HubError.notFound('Agent', id);
+      await this.agents.replaceDepartments(tx.manager, id, departmentIds);
+      await this.audit.record(tx.manager, {
+        actorType: 'agent',
+        actorId: actor.id,
+        action: 'agent.access-changed',
+        subjectType: 'agent',
+        subjectId: id,
+        details: { from: { role: before.role, departmentIds: before.departmentIds, active: before.active }, to: { role, departmentIds, active } },
+      });
+      tx.emit('agent.access-changed', { agentId: id });
+    });
+    return this.get(id);
   }
 
   async setPassword(id: string, password: string): Promise<void> {

@@ -80,6 +80,15 @@ export class AttachmentService implements OnApplicationBootstrap {
     return ids.flatMap((id) => (byId.has(id) ? [toStored(byId.get(id)!)] : []));
   }
 
+  /** Which of these uploads `source` stored and nobody has sent yet, in the order asked (a message may only send its own). */
+  async unlinkedFrom(ids: string[], source: string): Promise<StoredAttachment[]> {
+    const rows = new Map((await this.attachments.findMany(ids)).map((r) => [r.id, r]));
+    return ids.flatMap((id) => {
+      const row = rows.get(id);
+      return row && row.source === source && row.case_id === null ? [toStored(row)] : [];
+    });
+  }
+
   async open(id: string): Promise<OpenedAttachment> {
     const attachment = isUuid(id) ? await this.attachments.find(id) : undefined;
     const bytes = attachment && (await this.attachments.bytes(id));

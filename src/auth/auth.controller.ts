@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
+import { AgentDto } from '../agents/agents.dto';
 import { Agent } from '../agents/agents.service';
 import { DtoPipe } from '../common/dto.pipe';
 import type { Actor } from './actor';
 import { AuthService, SESSION_COOKIE, SignedIn } from './auth.service';
-import { AgentDto, LoginDto, SignedInDto } from './auth.dto';
+import { LoginDto, SignedInDto } from './auth.dto';
 import { CurrentAgent } from './decorators';
 import { StaffGuard } from './staff.guard';
 

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
-import { AgentRole, Presence } from '../common/enum';
+import { AgentDto } from '../agents/agents.dto';
 
 export class LoginDto {
   @ApiProperty({ example: 'sam.agent@council.gov.uk' })
@@ -10,18 +10,6 @@ export class LoginDto {
   @ApiProperty({ example: 'correct horse battery staple', minLength: 1 })
   @IsString() @MinLength(1) @MaxLength(1024)
   password: string;
-}
-
-export class AgentDto {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() email: string;
-  @ApiProperty() name: string;
-  @ApiProperty({ enum: AgentRole }) role: AgentRole;
-  @ApiProperty({ enum: Presence }) presence: Presence;
-  @ApiProperty() capacity: number;
-  @ApiProperty() active: boolean;
-  @ApiProperty({ type: [String], format: 'uuid' }) departmentIds: string[];
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
 
 export class SignedInDto {

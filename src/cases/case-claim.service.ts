@@ -12,7 +12,7 @@ import { CaseClaimRepository } from './case-claim.repository';
 import { CaseRepository, CaseRow } from './case.repository';
 import { assertTransition } from './case-status';
 import { CasesService } from './cases.service';
-import { ClaimNextQueue, Refusal } from './claim-next.queue';
+import { Claimed, ClaimedView, ClaimNextQueue, Refusal } from './claim-next.queue';
 
 export interface TransferTarget {
   departmentId?: string;
@@ -44,10 +44,10 @@ export class CaseClaimService {
 
   /**
    * The first waiting case (priority, then oldest) of the actor's departments, or of one of them; refused at
-   * capacity. Claims arriving together commit together (ClaimNextQueue).
+   * capacity. Claims arriving together commit together (ClaimNextQueue); `view` is read inside that transaction.
    */
-  async claimNext(actor: Actor, departmentId?: string): Promise<CaseRow> {
-    const claimed = await this.claimNextQueue.claim(actor.id, claimableDepartments(actor, departmentId));
+  async claimNext<V = never>(actor: Actor, departmentId?: string, view?: ClaimedView<V>): Promise<Claimed<V>> {
+    const claimed = await this.claimNextQueue.claim(actor.id, claimableDepartments(actor, departmentId), view);
     if (!('refused' in claimed)) return claimed;
     if (claimed.refused === 'nothing waiting') throw HubError.conflict('Nothing is waiting in your queue', { reason: 'nothing waiting' });
     throw HubError.conflict(`You are at capacity (${claimed.load} of ${claimed.capacity} cases open or pending): finish one or raise your capacity`, {

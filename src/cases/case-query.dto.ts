@@ -5,6 +5,8 @@ import { AttachmentMeta } from '../channels/channel-adapter';
 import { CasePriority, CaseStatus, Channel, DeliveryStatus, MessageDirection } from '../common/enum';
 import { MessageRow } from '../messages/message.repository';
 import { ResidentDto } from '../residents/residents.dto';
+import { SlaDto } from '../sla/sla.dto';
+import { toSlaView } from '../sla/sla.views';
 import { CaseListRow, FailedMessageRow } from './case-query.repository';
 
 export const PAGE_LIMIT_MAX = 100;
@@ -60,6 +62,7 @@ export class CaseDto {
   @ApiPropertyOptional({ format: 'date-time', nullable: true }) lastInboundAt: string | null;
   @ApiPropertyOptional({ format: 'date-time', nullable: true }) resolvedAt: string | null;
   @ApiPropertyOptional({ format: 'date-time', nullable: true }) closedAt: string | null;
+  @ApiProperty({ type: SlaDto, description: 'Due times of the SLA targets and where the case stands against them' }) sla: SlaDto;
 }
 
 export class CasePageDto {
@@ -133,6 +136,7 @@ export function toCaseDto(c: CaseListRow): CaseDto {
     lastInboundAt: iso(c.last_inbound_at),
     resolvedAt: iso(c.resolved_at),
     closedAt: iso(c.closed_at),
+    sla: toSlaView(c),
   };
 }
 

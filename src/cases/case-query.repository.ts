@@ -48,11 +48,6 @@ export interface FailedMessageRow {
   updated_at_key: string;
 }
 
-export interface QueueDepthRow {
-  department: string;
-  waiting: number;
-}
-
 /** A timestamp as ISO-8601 UTC with microseconds: exact in a cursor, where a JS Date would drop the microseconds. */
 const exactTime = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 const LIST_COLUMNS = `c.*, r.name AS resident_name, ${exactTime('c.created_at')} AS created_at_key`;
@@ -123,15 +118,6 @@ export class CaseQueryRepository {
          AND ($3::timestamptz IS NULL OR (m.updated_at, m.id) < ($3::timestamptz, $4::uuid))
        ORDER BY m.updated_at DESC, m.id DESC LIMIT $5`,
       [scope.departmentIds, scope.agentId, after?.updatedAt ?? null, after?.id ?? null, limit],
-    );
-  }
-
-  /** Cases waiting for an agent (status new) per department, zero included, in one statement. */
-  async countNewByDepartment(): Promise<QueueDepthRow[]> {
-    return this.db.manager.query(
-      `SELECT d.slug AS department, count(c.id)::int AS waiting
-       FROM department d LEFT JOIN "case" c ON c.department_id = d.id AND c.status = 'new'
-       GROUP BY d.slug ORDER BY d.slug`,
     );
   }
 }

@@ -8,7 +8,7 @@ import { DepartmentsService } from '../departments/departments.service';
 import { MessagesService } from '../messages/messages.service';
 import { ResidentsService } from '../residents/residents.service';
 import { toResidentDto } from '../residents/residents.dto';
-import { CaseListFilter, CaseQueryRepository, FailedKey, QueueDepthRow, QueueKey } from './case-query.repository';
+import { CaseListFilter, CaseQueryRepository, FailedKey, QueueKey } from './case-query.repository';
 import {
   CaseDetailDto,
   CaseDto,
@@ -95,11 +95,6 @@ export class CaseQueryService {
   async assertVisible(actor: Actor, caseId: string): Promise<void> {
     const row = UUID.test(caseId) ? await this.queries.findVisible(caseScope(actor), caseId) : undefined;
     if (!row) throw HubError.notFound('Case', caseId);
-  }
-
-  /** Cases waiting for an agent, per department slug (for the hub_queue_depth gauge). */
-  queueDepthByDepartment(): Promise<QueueDepthRow[]> {
-    return this.queries.countNewByDepartment();
   }
 
   private async filterFrom(actor: Actor, query: CaseListQueryDto): Promise<CaseListFilter> {

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString } from 'class-validator';
+import { IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { STAFF_TEXT_MAX } from './case-reply.service';
 
 /** A reply to the resident or an internal note. The answer is the stored message (MessageDto). */
@@ -7,4 +7,19 @@ export class CaseTextDto {
   @ApiProperty({ description: 'Trimmed; card numbers are removed before it is stored', minLength: 1, maxLength: STAFF_TEXT_MAX })
   @IsString()
   text: string;
+}
+
+/** A reply: typed text, or one of the case's approved templates (WhatsApp past 24 hours). One of the two. */
+export class CaseReplyDto {
+  @ApiProperty({ required: false, description: 'Trimmed; card numbers are removed before it is stored', minLength: 1, maxLength: STAFF_TEXT_MAX })
+  @ValidateIf((o: CaseReplyDto) => o.templateId === undefined)
+  @IsString()
+  text?: string;
+
+  @ApiProperty({ required: false, description: 'An approved template of the case’s inbox, by id or name (GET …/compose-options lists them)' })
+  @ValidateIf((o: CaseReplyDto) => o.text === undefined)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(600)
+  templateId?: string;
 }

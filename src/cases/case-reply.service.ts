@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { canSeeCase } from '../auth/access';
 import type { Actor } from '../auth/actor';
+import { ComposeTemplate } from '../channels/channel-adapter';
 import { CaseStatus, MessageDirection } from '../common/enum';
 import { HubError } from '../common/errors';
 import { Db, Tx } from '../database/db';
@@ -9,6 +10,7 @@ import { redactCardData } from '../intake/redaction';
 import { MessageRow } from '../messages/message.repository';
 import { MessagesService } from '../messages/messages.service';
 import { CaseClaimService } from './case-claim.service';
+import { CaseComposeService } from './case-compose.service';
 import { CaseRepository, CaseRow } from './case.repository';
 import { CasesService } from './cases.service';
 
@@ -41,15 +43,47 @@ export class CaseReplyService {
     private readonly messages: MessagesService,
     private readonly audit: AuditService,
     private readonly claims: CaseClaimService,
+    private readonly compose: CaseComposeService,
   ) {}
 
+  /** A reply as the API and the console send it: typed `text` or an approved template's `templateId`, not both. */
+  send(actor: Actor, caseId: string, reply: { text?: string; templateId?: string }): Promise<MessageRow> {
+    if (reply.text !== undefined && reply.templateId !== undefined) throw HubError.validation('Send either text or templateId, not both', { field: 'templateId' });
+    return reply.templateId !== undefined ? this.replyWithTemplate(actor, caseId, reply.templateId) : this.reply(actor, caseId, reply.text as string);
+  }
+
+  /**
+   * A typed reply. Where the channel takes only approved templates now (WhatsApp past 24 hours) it is refused here,
+   * unless it is exactly one of the templates as offered (filled in for this case).
+   */
   async reply(actor: Actor, caseId: string, text: string): Promise<MessageRow> {
     const clean = staffText(text);
+    const options = await this.refuseUnreachable(actor, caseId);
+    if (options && !options.freeText && !options.templates.some((t) => t.text === clean.text)) {
+      throw HubError.conflict(`Reply not sent: ${options.reason ?? 'only an approved template can be sent now'}`, {
+        reason: 'templates-only',
+        templates: options.templates.map((t) => t.id),
+      });
+    }
+    return this.storeReply(actor, caseId, clean);
+  }
+
+  /**
+   * One of the case's approved templates (by id, or by name), sent through the delivery pipeline. The stored message
+   * is the template's text as the resident reads it; the channel recognises it at delivery and sends the template.
+   */
+  async replyWithTemplate(actor: Actor, caseId: string, templateId: string): Promise<MessageRow> {
+    const options = await this.refuseUnreachable(actor, caseId);
+    if (!options) throw HubError.notFound('Case', caseId);
+    const template = options.templates.find((t) => t.id === templateId) ?? options.templates.find((t) => t.name === templateId);
+    if (!template) throw HubError.validation(`templateId: ${noSuchTemplate(templateId, options.templates)}`, { field: 'templateId' });
+    return this.storeReply(actor, caseId, staffText(template.text));
+  }
+
+  private storeReply(actor: Actor, caseId: string, clean: StaffText): Promise<MessageRow> {
     return this.db.transaction(async (tx) => {
       const locked = await this.lockWorkable(tx, actor, caseId);
-      if (locked.status === CaseStatus.Closed) {
-        throw new HubError('InvalidTransition', `Case ${locked.reference} is closed: it cannot be replied to`, { status: locked.status });
-      }
+      if (locked.status === CaseStatus.Closed) throw closedCase(locked);
       const kase = await this.claims.ensureOwner(tx, actor, locked);
       const message = await this.store(tx, actor, kase, MessageDirection.Outbound, clean);
       const stamped = await this.caseRows.markFirstResponse(tx.manager, kase.id, message.created_at);
@@ -68,6 +102,21 @@ export class CaseReplyService {
       const kase = await this.lockWorkable(tx, actor, caseId);
       return this.store(tx, actor, kase, MessageDirection.Note, clean);
     });
+  }
+
+  /**
+   * Asks the case's channel whether its resident can be written to at all (an SMS opt-out): refused here, nothing is
+   * stored and the agent sees why. Before the transaction, as the channel answers on its own connection (the embedded
+   * database has one); a STOP landing in between is still caught when the delivery job sends. Answers what may be
+   * sent (free text, templates), or undefined for a case the actor may not see (the transaction answers NotFound).
+   */
+  private async refuseUnreachable(actor: Actor, caseId: string) {
+    const kase = await this.compose.visibleCase(actor, caseId);
+    if (!kase) return undefined;
+    if (kase.status === CaseStatus.Closed) throw closedCase(kase);
+    const { refusal, options } = await this.compose.conditions(kase);
+    if (refusal) throw HubError.conflict(`Reply not sent: ${refusal}`, { reason: 'recipient-unreachable', channel: kase.channel });
+    return options;
   }
 
   /** The case, locked for this transaction, if the actor may see it (their departments' and their own); else NotFound. */
@@ -103,6 +152,15 @@ export class CaseReplyService {
 interface StaffText {
   text: string;
   redactions: Record<string, number> | null;
+}
+
+function closedCase(kase: CaseRow): HubError {
+  return new HubError('InvalidTransition', `Case ${kase.reference} is closed: it cannot be replied to`, { status: kase.status });
+}
+
+function noSuchTemplate(templateId: string, templates: ComposeTemplate[]): string {
+  if (!templates.length) return `this case's channel has no approved templates (asked for "${templateId}")`;
+  return `no approved template "${templateId}" on this case's inbox (it has ${templates.map((t) => t.id).join(', ')})`;
 }
 
 /** Trimmed, 1..STAFF_TEXT_MAX characters, card numbers removed (the hub never holds one, whoever typed it). */

@@ -186,6 +186,26 @@ export class CaseRepository {
     return rows[0][0];
   }
 
+  /** Stamps abandonment (the resident left a chat before any answer); an answered or already abandoned case is left alone. */
+  /** The service (and department) the resident chose, on a case that has no service yet; undefined otherwise. */
+  async fileUnderService(m: EntityManager, caseId: string, serviceId: string, departmentId: string): Promise<CaseRow | undefined> {
+    const rows = await m.query(
+      `UPDATE "case" SET service_id = $2, department_id = $3, updated_at = now(), version = version + 1
+       WHERE id = $1 AND service_id IS NULL RETURNING ${CASE_COLUMNS}`,
+      [caseId, serviceId, departmentId],
+    );
+    return rows[0][0];
+  }
+
+  async markAbandoned(m: EntityManager, caseId: string): Promise<CaseRow | undefined> {
+    const rows = await m.query(
+      `UPDATE "case" SET abandoned_at = now(), updated_at = now(), version = version + 1
+       WHERE id = $1 AND first_response_at IS NULL AND abandoned_at IS NULL RETURNING ${CASE_COLUMNS}`,
+      [caseId],
+    );
+    return rows[0][0];
+  }
+
   async moveToResident(m: EntityManager, fromResidentId: string, toResidentId: string): Promise<number> {
     const [, count] = await m.query(`UPDATE "case" SET resident_id = $2, updated_at = now(), version = version + 1 WHERE resident_id = $1`, [
       fromResidentId,

@@ -20,6 +20,8 @@ export interface InboundForCase {
   caseId?: string;
   /** Open a new case instead of joining the resident's open one. */
   newThread?: boolean;
+  /** The service the resident chose: a new case is filed under it (and its department). */
+  serviceId?: string;
 }
 
 export interface ThreadedCase {
@@ -87,7 +89,7 @@ export class CasesService {
     const key = named?.inboxId === input.inbox.id ? caseKey(input.caseId!) : input.newThread ? `new/${index}` : pairKey(input.residentId, input.inbox.id);
     const draft = current.get(key);
     if (!draft) {
-      const decision = this.triage.decide({ inboxName: input.inbox.name, inboxDepartmentId: input.inbox.departmentId, text: input.text, subject: input.subject });
+      const decision = this.triage.decide({ inboxName: input.inbox.name, inboxDepartmentId: input.inbox.departmentId, text: input.text, subject: input.subject, serviceId: input.serviceId });
       const opened = openedDraft(input, decision);
       current.set(key, opened);
       current.set(pairKey(input.residentId, input.inbox.id), opened); // now the resident's newest case here
@@ -127,6 +129,43 @@ export class CasesService {
     const row = await this.cases.findById(caseId, m);
     if (!row) throw HubError.notFound('Case', caseId);
     return row;
+  }
+
+  /** The resident left before anyone answered (a web chat closed or ended): true if this marked it. */
+  async markAbandoned(caseId: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const row = await this.cases.markAbandoned(tx.manager, caseId);
+      if (row) tx.emit('case.updated', { caseId, version: row.version, status: row.status });
+      return row !== undefined;
+    });
+  }
+
+  /**
+   * The resident chose a service after their case was opened (a web chat's pre-chat form): a case with no service
+   * takes it, and, as triage files a new case, its department too, unless someone already owns the case (it stays
+   * in theirs). A closed case, or one with a service, is left alone. True when the case changed.
+   */
+  async fileUnderChosenService(caseId: string, service: { id: string; departmentId: string }): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const kase = await this.cases.findByIdForUpdate(tx.manager, caseId);
+      if (!kase || kase.service_id || kase.status === CaseStatus.Closed) return false;
+      const departmentId = kase.assignee_id ? kase.department_id : service.departmentId;
+      const row = await this.cases.fileUnderService(tx.manager, caseId, service.id, departmentId);
+      if (!row) return false;
+      if (row.department_id === kase.department_id) tx.emit('case.updated', { caseId, version: row.version, status: row.status });
+      else {
+        tx.emit('case.transferred', {
+          caseId,
+          version: row.version,
+          fromDepartmentId: kase.department_id,
+          toDepartmentId: row.department_id,
+          previousAssigneeId: null,
+          assigneeId: null,
+          byAgentId: null,
+        });
+      }
+      return true;
+    });
   }
 
   /** Moves every case of one resident to another (a resident merge), inside the caller's transaction. */

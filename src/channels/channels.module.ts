@@ -6,9 +6,10 @@ import { EmailChannelModule } from './email/email-channel.module';
 import { MetaChannelModule } from './meta/meta-channel.module';
 import { SlackChannelModule } from './slack/slack-channel.module';
 import { TwilioChannelModule } from './twilio/twilio-channel.module';
+import { WebchatChannelModule } from './webchat/webchat-channel.module';
 
 /** Every installed channel. Adding a channel: a folder in src/channels/ and its module in this list. */
-export const CHANNEL_MODULES = [ApiChannelModule, TwilioChannelModule, MetaChannelModule, EmailChannelModule, SlackChannelModule];
+export const CHANNEL_MODULES = [ApiChannelModule, TwilioChannelModule, MetaChannelModule, EmailChannelModule, SlackChannelModule, WebchatChannelModule];
 
 @Global()
 @Module({

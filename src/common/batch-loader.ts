@@ -37,3 +37,36 @@ export class BatchLoader<K, V> {
     }
   }
 }
+
+/**
+ * Collects the items submitted in one turn of the event loop and hands them to `run` together (one statement for a
+ * burst of writes instead of one transaction each); each caller gets its own item's result. A failure of the batch
+ * fails every item of it.
+ */
+export class TurnBatcher<I, O> {
+  private pending: Array<{ item: I; resolve(o: O): void; reject(e: unknown): void }> = [];
+
+  constructor(
+    private readonly run: (items: I[]) => Promise<O[]>,
+    private readonly maxItems = 500,
+  ) {}
+
+  submit(item: I): Promise<O> {
+    return new Promise((resolve, reject) => {
+      if (!this.pending.length) setImmediate(() => this.flush());
+      this.pending.push({ item, resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    for (let i = 0; i < batch.length; i += this.maxItems) {
+      const slice = batch.slice(i, i + this.maxItems);
+      this.run(slice.map((w) => w.item)).then(
+        (results) => slice.forEach((w, j) => w.resolve(results[j])),
+        (e: unknown) => slice.forEach((w) => w.reject(e)),
+      );
+    }
+  }
+}

@@ -15,3 +15,16 @@ export class DtoPipe implements PipeTransform {
     return validateDto(cls as new () => object, value ?? {}, metadata.type === 'query' ? 'query string' : 'body');
   }
 }
+
+/**
+ * Validates a socket command's payload into its DTO class (`@MessageBody(PayloadPipe)`, on /console and /webchat):
+ * a bad one is a HubError Validation, which the namespace's exception filter turns into its ack.
+ */
+@Injectable()
+export class PayloadPipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    const cls = metadata.metatype;
+    if (!cls || cls === Object) return value;
+    return validateDto(cls as new () => object, value ?? {}, 'payload');
+  }
+}

@@ -6,7 +6,12 @@ import { CasePriority, enumValues } from '../common/enum';
 export interface DepartmentDef {
   slug: string;
   name: string;
+  /** Service level: a case counts as answered in time if its first response came within this (docs/metrics.md). */
+  answerTargetSeconds: number;
 }
+
+/** A department without `answerTargetSeconds` in catalogue.yaml gets this (5 minutes). */
+export const DEFAULT_ANSWER_TARGET_SECONDS = 300;
 
 export interface ServiceDef {
   lgsl: number;
@@ -65,7 +70,11 @@ function checkDepartments(raw: unknown): DepartmentDef[] {
   return raw.map((d: Record<string, unknown>, i) => {
     if (typeof d?.slug !== 'string' || !/^[a-z0-9-]+$/.test(d.slug)) fail('catalogue.yaml', `departments[${i}].slug`, 'must be lower-case letters, digits and hyphens');
     if (typeof d.name !== 'string' || !d.name.trim()) fail('catalogue.yaml', `departments[${i}].name`, 'is required');
-    return { slug: d.slug, name: d.name };
+    const target = d.answerTargetSeconds ?? DEFAULT_ANSWER_TARGET_SECONDS;
+    if (!Number.isInteger(target) || (target as number) <= 0 || (target as number) > 30 * 86_400) {
+      fail('catalogue.yaml', `departments[${i}].answerTargetSeconds`, 'must be a whole number of seconds between 1 and 2592000 (30 days)');
+    }
+    return { slug: d.slug, name: d.name, answerTargetSeconds: target as number };
   });
 }
 

@@ -123,6 +123,10 @@ export class Env {
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(1)
   META_VERIFY_TOKEN?: string;
 
+  /** The Meta app's id: an echo carrying it is one of our own replies (others, sent from Meta Business Suite, are stored). */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^\d+$/, { message: 'must be the numeric Meta app id' })
+  META_APP_ID?: string;
+
   /** Graph API base URL (tests point it at a local stand-in). */
   @IsUrl({ require_tld: false, require_protocol: true })
   META_GRAPH_API_URL = 'https://graph.facebook.com';
@@ -149,6 +153,22 @@ export class Env {
   /** Staff mirror: department slug → Slack channel id, e.g. "waste=C012AB3CD,housing=C045EF6GH". Empty: no mirror. */
   @IsString() @Matches(/^$|^[a-z0-9-]+=[A-Z0-9]+(,[a-z0-9-]+=[A-Z0-9]+)*$/, { message: 'must look like waste=C012AB3CD,housing=C045EF6GH' })
   SLACK_MIRROR_CHANNELS = '';
+
+  /** Web chat: a reply the resident has not seen in the widget after this many milliseconds is also emailed (if they gave an email). */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(86_400_000)
+  WEBCHAT_UNSEEN_EMAIL_AFTER_MS = 180_000;
+
+  /** Web chat: a resident with no widget open for this many milliseconds before any answer has abandoned the chat. */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(86_400_000)
+  WEBCHAT_ABANDON_AFTER_MS = 120_000;
+
+  /** Web chat: messages a visitor may send per minute (an IP address: five times as many). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  WEBCHAT_MESSAGES_PER_MINUTE = 30;
+
+  /** Web chat: sessions (POST /webchat/v1/session) an IP address may open per minute. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  WEBCHAT_SESSIONS_PER_MINUTE = 60;
 
   /** Swagger UI at /api/docs. */
   @Transform(toBool) @IsBoolean()

@@ -8,6 +8,7 @@ import { AgentRole, Presence } from '../common/enum';
 import { HubError } from '../common/errors';
 import { Env } from '../config/env';
 import { DepartmentsService } from '../departments/departments.service';
+import { EventBus } from '../events/event-bus';
 import { RealtimeService } from '../realtime/realtime.service';
 import { Rooms } from '../realtime/rooms';
 import { ConsoleReadRepository } from './console-read.repository';
@@ -44,6 +45,7 @@ export class ConsolePresenceService implements OnModuleDestroy {
     private readonly reads: ConsoleReadRepository,
     private readonly realtime: RealtimeService,
     private readonly env: Env,
+    private readonly events: EventBus,
   ) {}
 
   /** Handshake check (socket.io middleware): the token in `auth.token`, or the session cookie from our own pages. */
@@ -115,6 +117,8 @@ export class ConsolePresenceService implements OnModuleDestroy {
       state?.typingAt.delete(caseId);
     }
     this.realtime.emitFrom(socket, [Rooms.case(caseId)], 'case:typing', { caseId, agent: { id: actor.id, name: actor.name }, typing });
+    // The resident's side hears it too where the channel can show it (web chat).
+    this.events.publish('agent.typing', { caseId, agentId: actor.id, agentName: actor.name, typing });
   }
 
   async setPresence(actor: Actor, presence: Presence): Promise<{ agent: AgentView }> {

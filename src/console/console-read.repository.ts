@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { CaseScope } from '../auth/access';
 import { CaseStatus, Channel } from '../common/enum';
 import { BatchLoader } from '../common/batch-loader';
@@ -13,6 +14,8 @@ const SUMMARY = `
          c.assignee_id, a.name AS assignee_name, c.resident_id, r.name AS resident_name, c.subject,
          c.created_at, c.updated_at, c.last_inbound_at, c.first_response_at, c.version, p.text AS preview,
          EXISTS (SELECT 1 FROM identity i WHERE i.resident_id = c.resident_id AND i.channel = c.channel AND i.opted_out_at IS NOT NULL) AS opted_out,
+         c.resolved_at, c.closed_at, c.sla_first_response_due_at, c.sla_first_response_warn_at, c.sla_resolution_due_at,
+         c.sla_resolution_warn_at, c.sla_paused_since,
          ${exactTime('c.updated_at')} AS updated_at_key
   FROM "case" c
   JOIN resident r ON r.id = c.resident_id
@@ -84,6 +87,12 @@ export class ConsoleReadRepository {
    */
   summaryForPush(caseId: string): Promise<CaseSummaryRow | undefined> {
     return this.summaries.load(caseId);
+  }
+
+  /** Cases by id whoever asks, read with the caller's manager: inside a claim's transaction, for its acks. */
+  async summariesIn(m: EntityManager, caseIds: string[]): Promise<Map<string, CaseSummaryRow>> {
+    const rows: CaseSummaryRow[] = await m.query(`${SUMMARY} WHERE c.id = ANY($1::uuid[])`, [caseIds]);
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
   /** The resident's cases the scope may see, newest first, but one. */

@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { CAPACITY_MAX } from '../agents/agent-presence.service';
 import { STAFF_TEXT_MAX } from '../cases/case-reply.service';
 import { CasePriority, CaseStatus, Channel, Presence } from '../common/enum';
@@ -44,6 +44,12 @@ export class TransferDto extends CaseIdDto {
   note?: string;
 }
 
+/** Colleagues a case may be transferred to: of its own department, or of `departmentId` (an id or a slug). */
+export class ColleaguesDto extends CaseIdDto {
+  @IsOptional() @IsString() @MaxLength(100)
+  departmentId?: string;
+}
+
 export class StatusDto extends CaseIdDto {
   @IsIn([CaseStatus.Open, CaseStatus.Pending, CaseStatus.Resolved, CaseStatus.Closed], { message: 'status must be one of open, pending, resolved, closed' })
   status: CaseStatus;
@@ -59,7 +65,14 @@ export class TextDto extends CaseIdDto {
   text: string;
 }
 
-export class ReplyDto extends TextDto {
+/** A typed reply (`text`) or one of the case's approved templates (`templateId`: its id or name), not both. */
+export class ReplyDto extends CaseIdDto {
+  @ValidateIf((o: ReplyDto) => o.templateId === undefined) @IsString() @MinLength(1) @MaxLength(STAFF_TEXT_MAX * 2)
+  text?: string;
+
+  @ValidateIf((o: ReplyDto) => o.text === undefined) @IsString() @MinLength(1) @MaxLength(600)
+  templateId?: string;
+
   /** The client's own id for the reply, echoed in the ack (to match an optimistic bubble). */
   @IsOptional() @IsString() @MaxLength(100)
   clientId?: string;

@@ -3,6 +3,7 @@ import type { Actor } from '../auth/actor';
 import { DeliveryStatus } from '../common/enum';
 import type { RealtimeService } from '../realtime/realtime.service';
 import type { AgentView, CaseSummary, MessageView, PresenceView } from './console.views';
+import type { SlaAlertView, SlaView } from '../sla/sla.views';
 
 export const CONSOLE_NAMESPACE = '/console';
 
@@ -18,6 +19,12 @@ export interface ConsoleServerEvents {
   'case:viewers': { caseId: string; viewers: Array<{ id: string; name: string }> };
   'case:typing': { caseId: string; agent: { id: string; name: string }; typing: boolean };
   notification: { kind: 'new-case' | 'mention' | 'offer'; caseId: string; reference: string; text: string };
+  /** The agent's access changed (role, departments, deactivated): the server disconnects the socket right after. */
+  'session:changed': { reason: string };
+  /** An SLA warning or breach, to the `supervisors:<departmentId>` room (docs/sla.md). */
+  'sla:alert': SlaAlertView;
+  /** A case's SLA clocks moved without a new case version (computed after creation, paused, resumed). */
+  'sla:updated': { caseId: string; version: number; sla: SlaView };
 }
 
 export type ConsoleEventName = keyof ConsoleServerEvents;

@@ -1,10 +1,12 @@
 import { Logger, UseFilters } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { Namespace } from 'socket.io';
-import { HubError } from '../common/errors';
+// The one socket payload pipe, under the name this gateway's handlers use.
+import { PayloadPipe } from '../common/dto.pipe';
+import { handshakeRefusal } from '../realtime/handshake-refusal';
 import { RealtimeService } from '../realtime/realtime.service';
+import { supervisorRoomsFor } from '../supervisor/supervisor-rooms';
 import { ConsoleExceptionFilter } from './console-exception.filter';
-import { ConsolePayloadPipe } from './console-payload.pipe';
 import { ConsolePresenceService } from './console-presence.service';
 import {
   CannedDto,
@@ -13,6 +15,7 @@ import {
   CaseIdDto,
   ClaimDto,
   ClaimNextDto,
+  ColleaguesDto,
   PresenceDto,
   PriorityDto,
   QueueListDto,
@@ -48,12 +51,14 @@ export class ConsoleGateway implements OnGatewayInit<Namespace>, OnGatewayConnec
     namespace.use((socket, next) => {
       this.sessions.authenticate(socket as ConsoleSocket).then(
         () => next(),
-        (e: unknown) => next(refusal(e, this.logger)),
+        (e: unknown) => next(handshakeRefusal(e, this.logger, 'console')),
       );
     });
   }
 
   handleConnection(socket: ConsoleSocket): void {
+    // Supervisors and admins also hear their departments' figures and alerts (metrics:live, sla:alert).
+    socket.join(supervisorRoomsFor(socket.data.actor, socket.data.departmentIds));
     this.sessions.connected(socket).catch((e: Error) => {
       this.logger.error(`hello to agent ${socket.data.actor.id} failed: ${e.stack ?? e.message}`);
       socket.disconnect(true);
@@ -65,102 +70,103 @@ export class ConsoleGateway implements OnGatewayInit<Namespace>, OnGatewayConnec
   }
 
   @SubscribeMessage('queue:list')
-  async queueList(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: QueueListDto) {
+  async queueList(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: QueueListDto) {
     return ok(await this.console.queue(socket.data.actor, dto));
   }
 
   @SubscribeMessage('case:open')
-  async open(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: CaseIdDto) {
+  async open(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: CaseIdDto) {
     return ok(await this.console.open(socket, dto));
   }
 
   @SubscribeMessage('case:close-view')
-  closeView(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: CaseIdDto) {
+  closeView(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: CaseIdDto) {
     return ok(this.console.closeView(socket, dto));
   }
 
   @SubscribeMessage('case:claim-next')
-  async claimNext(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: ClaimNextDto) {
+  async claimNext(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: ClaimNextDto) {
     return ok(await this.console.claimNext(socket.data.actor, dto));
   }
 
   @SubscribeMessage('case:claim')
-  async claim(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: ClaimDto) {
+  async claim(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: ClaimDto) {
     return ok(await this.console.claim(socket.data.actor, dto));
   }
 
   @SubscribeMessage('case:release')
-  async release(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: CaseIdDto) {
+  async release(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: CaseIdDto) {
     return ok(await this.console.release(socket.data.actor, dto));
   }
 
   @SubscribeMessage('case:transfer')
-  async transfer(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: TransferDto) {
+  async transfer(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: TransferDto) {
     return ok(await this.console.transfer(socket.data.actor, dto));
   }
 
+  @SubscribeMessage('case:colleagues')
+  async colleagues(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: ColleaguesDto) {
+    return ok(await this.console.colleagues(socket.data.actor, dto));
+  }
+
+  @SubscribeMessage('case:compose-options')
+  async composeOptions(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: CaseIdDto) {
+    return ok(await this.console.composeOptions(socket.data.actor, dto));
+  }
+
   @SubscribeMessage('case:status')
-  async status(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: StatusDto) {
+  async status(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: StatusDto) {
     return ok(await this.console.status(socket.data.actor, dto));
   }
 
   @SubscribeMessage('case:priority')
-  async priority(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: PriorityDto) {
+  async priority(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: PriorityDto) {
     return ok(await this.console.priority(socket.data.actor, dto));
   }
 
   @SubscribeMessage('case:reply')
-  async reply(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: ReplyDto) {
+  async reply(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: ReplyDto) {
     return ok(await this.console.reply(socket.data.actor, dto));
   }
 
   @SubscribeMessage('case:note')
-  async note(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: TextDto) {
+  async note(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: TextDto) {
     return ok(await this.console.note(socket.data.actor, dto));
   }
 
   @SubscribeMessage('case:canned')
-  async canned(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: CannedDto) {
+  async canned(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: CannedDto) {
     return ok(await this.console.cannedFor(socket.data.actor, dto));
   }
 
   @SubscribeMessage('canned:list')
-  async cannedList(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: CannedListDto) {
+  async cannedList(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: CannedListDto) {
     return ok(await this.console.cannedList(socket.data.actor, dto));
   }
 
   @SubscribeMessage('case:typing')
-  async typing(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: TypingDto) {
+  async typing(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: TypingDto) {
     await this.sessions.typing(socket, dto.caseId, dto.typing);
     return ok({});
   }
 
   @SubscribeMessage('agent:presence')
-  async presence(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: PresenceDto) {
+  async presence(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: PresenceDto) {
     return ok(await this.sessions.setPresence(socket.data.actor, dto.presence));
   }
 
   @SubscribeMessage('agent:capacity')
-  async capacity(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: CapacityDto) {
+  async capacity(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: CapacityDto) {
     return ok(await this.sessions.setCapacity(socket.data.actor, dto.capacity));
   }
 
   @SubscribeMessage('message:retry')
-  async retry(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: RetryDto) {
+  async retry(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: RetryDto) {
     return ok(await this.console.retry(socket.data.actor, dto));
   }
 
   @SubscribeMessage('sync')
-  async sync(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(ConsolePayloadPipe) dto: SyncDto) {
+  async sync(@ConnectedSocket() socket: ConsoleSocket, @MessageBody(PayloadPipe) dto: SyncDto) {
     return ok(await this.console.sync(socket, dto));
   }
-}
-
-/** The handshake's refusal: the client's connect_error carries `Unauthorized` (or `Unavailable` if we failed). */
-function refusal(e: unknown, logger: Logger): Error & { data?: unknown } {
-  const refused = e instanceof HubError && e.code === 'Unauthorized';
-  if (!refused) logger.error(`console handshake failed: ${(e as Error)?.stack ?? String(e)}`);
-  const error: Error & { data?: unknown } = new Error(refused ? 'Unauthorized' : 'Unavailable');
-  error.data = { code: refused ? 'Unauthorized' : 'Unavailable', message: refused ? (e as HubError).message : 'Try again shortly' };
-  return error;
 }

@@ -6,9 +6,15 @@ import { HubEvents } from '../events/hub-events';
 import { RealtimeService } from '../realtime/realtime.service';
 import { Rooms } from '../realtime/rooms';
 import { ConsoleReadRepository } from './console-read.repository';
+import { CommandsInFlight } from './commands-in-flight';
 import { ConsolePresenceService } from './console-presence.service';
 import { CONSOLE_NAMESPACE, ConsoleEventName, ConsoleServerEvents, ConsoleSocketData, pushToConsole } from './console.events';
 import { CaseSummary, syncCursor, toCaseSummary, toMessageView } from './console.views';
+
+/** Pushes sent per turn of the event loop (each to a room of up to a few hundred sockets). */
+const PUSH_SLICE = 16;
+/** Longest a push waits for the console's commands in flight to be answered. */
+const PUSH_HOLD_MAX_MS = 100;
 
 /**
  * Committed domain events → /console pushes, one method per event (Chatwoot's listeners). Each re-reads what it
@@ -22,13 +28,15 @@ import { CaseSummary, syncCursor, toCaseSummary, toMessageView } from './console
 export class ConsoleListeners {
   private readonly logger = new Logger('ConsolePush');
   private readonly chains = new Map<string, Promise<void>>();
-  private outbox: Array<() => void> = [];
+  private readonly outbox: Array<{ queuedAt: number; send: () => void }> = [];
+  private flushing = false;
 
   constructor(
     private readonly reads: ConsoleReadRepository,
     private readonly realtime: RealtimeService,
     private readonly agents: AgentPresenceService,
     private readonly sessions: ConsolePresenceService,
+    private readonly commands: CommandsInFlight,
   ) {}
 
   @OnEvent('case.created')
@@ -133,17 +141,41 @@ export class ConsoleListeners {
   }
 
   /**
-   * Pushes leave in the order asked, at the end of this turn of the event loop: the acks of the commands that caused
-   * them (a batch of claims answered together) go out first, so an agent's own answer never queues behind its
-   * colleagues' news on the socket.
+   * An admin changed the agent's role, departments or active flag. Their sockets, on any process, are told why and
+   * disconnected; the page connects again at once, and the handshake rebuilds who they are and which rooms they are
+   * in from the database (one place decides rooms and rights). A deactivated agent's handshake is refused, and the
+   * page goes back to sign-in. Sent at once, not through the outbox: the reason must arrive before the disconnect.
+   */
+  @OnEvent('agent.access-changed')
+  onAccessChanged(e: HubEvents['agent.access-changed']): void {
+    this.inOrder(`agent:${e.agentId}`, async () => {
+      const room = Rooms.agent(e.agentId);
+      const sockets = await this.realtime.socketsIn(CONSOLE_NAMESPACE, room);
+      if (!sockets.length) return;
+      pushToConsole(this.realtime, [room], 'session:changed', { reason: 'Your role or departments have changed' });
+      for (const socket of sockets) socket.disconnect();
+    });
+  }
+
+  /**
+   * Pushes leave in the order asked, after the acks: at the end of this turn of the event loop at the earliest, and
+   * while claims are still to be answered (CommandsInFlight) up to PUSH_HOLD_MAX_MS later, so an agent's own answer
+   * never queues behind its colleagues' news. They go out PUSH_SLICE at a time, one slice per turn, so database
+   * replies and acks are handled between slices rather than after the whole burst.
    */
   private push<E extends ConsoleEventName>(rooms: string[], event: E, payload: ConsoleServerEvents[E]): void {
-    if (this.outbox.push(() => pushToConsole(this.realtime, rooms, event, payload)) > 1) return;
-    setImmediate(() => {
-      const due = this.outbox;
-      this.outbox = [];
-      for (const send of due) send();
-    });
+    this.outbox.push({ queuedAt: performance.now(), send: () => pushToConsole(this.realtime, rooms, event, payload) });
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const held = performance.now() - this.outbox[0].queuedAt;
+    if (this.commands.busy && held < PUSH_HOLD_MAX_MS) return this.commands.whenIdle(PUSH_HOLD_MAX_MS - held, () => this.flush());
+    for (const { send } of this.outbox.splice(0, PUSH_SLICE)) send();
+    if (this.outbox.length) setImmediate(() => this.flush());
+    else this.flushing = false;
   }
 
   private async caseSummary(caseId: string): Promise<{ case: CaseSummary; cursor: string } | undefined> {

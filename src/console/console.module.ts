@@ -6,6 +6,7 @@ import { DepartmentsModule } from '../departments/departments.module';
 import { MessagesModule } from '../messages/messages.module';
 import { ResidentsModule } from '../residents/residents.module';
 import { CannedRepliesService } from './canned-replies.service';
+import { CommandsInFlight } from './commands-in-flight';
 import { ConsolePresenceService } from './console-presence.service';
 import { ConsoleReadRepository } from './console-read.repository';
 import { ConsoleGateway } from './console.gateway';
@@ -15,6 +16,6 @@ import { ConsoleService } from './console.service';
 /** The agent console's socket: commands in (gateway → services), committed domain events out (listeners). */
 @Module({
   imports: [CasesModule, AgentsModule, DeliveryModule, DepartmentsModule, MessagesModule, ResidentsModule],
-  providers: [ConsoleGateway, ConsoleService, ConsolePresenceService, ConsoleListeners, ConsoleReadRepository, CannedRepliesService],
+  providers: [ConsoleGateway, ConsoleService, ConsolePresenceService, ConsoleListeners, ConsoleReadRepository, CannedRepliesService, CommandsInFlight],
 })
 export class ConsoleModule {}

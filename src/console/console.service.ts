@@ -1,18 +1,24 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { AgentPresenceService } from '../agents/agent-presence.service';
 import { caseScope, visibleDepartmentIds } from '../auth/access';
 import type { Actor } from '../auth/actor';
 import { CaseClaimService } from '../cases/case-claim.service';
+import { CaseComposeService } from '../cases/case-compose.service';
 import { CaseReplyService } from '../cases/case-reply.service';
 import { CaseRow } from '../cases/case.repository';
 import { CaseStatus } from '../common/enum';
 import { HubError } from '../common/errors';
 import { DeliveryService } from '../delivery/delivery.service';
+import { DepartmentsService } from '../departments/departments.service';
 import { EventBus } from '../events/event-bus';
 import { MessageRow } from '../messages/message.repository';
 import { MessagesService } from '../messages/messages.service';
 import { toResidentDto, IdentityDto } from '../residents/residents.dto';
 import { ResidentsService } from '../residents/residents.service';
 import { CannedRepliesService, CannedReply, fillPlaceholders } from './canned-replies.service';
+import { CommandsInFlight } from './commands-in-flight';
+import { ComposeOptionsView, toComposeOptionsView } from '../cases/compose-options.view';
 import { ConsolePresenceService } from './console-presence.service';
 import { ConsoleReadRepository } from './console-read.repository';
 import type { ConsoleSocket } from './console.events';
@@ -22,6 +28,7 @@ import {
   CaseIdDto,
   ClaimDto,
   ClaimNextDto,
+  ColleaguesDto,
   PriorityDto,
   QueueListDto,
   ReplyDto,
@@ -31,7 +38,7 @@ import {
   TextDto,
   TransferDto,
 } from './console.dto';
-import { CaseSummary, decodeSyncCursor, MessageView, syncCursor, toCaseSummary, toMessageView } from './console.views';
+import { CaseSummary, ColleagueView, decodeSyncCursor, MessageView, syncCursor, toCaseSummary, toMessageView } from './console.views';
 
 /** The queue shows the cases still being worked unless the client asks for other statuses. */
 const ACTIVE = [CaseStatus.New, CaseStatus.Open, CaseStatus.Pending];
@@ -58,6 +65,10 @@ export class ConsoleService {
     private readonly canned: CannedRepliesService,
     private readonly sessions: ConsolePresenceService,
     private readonly events: EventBus,
+    private readonly inFlight: CommandsInFlight,
+    private readonly presence: AgentPresenceService,
+    private readonly departments: DepartmentsService,
+    private readonly compose: CaseComposeService,
   ) {}
 
   async queue(actor: Actor, dto: QueueListDto): Promise<{ cases: CaseSummary[]; cursor: string }> {
@@ -67,19 +78,25 @@ export class ConsoleService {
     return { cases: rows.map(toCaseSummary), cursor: syncCursor(at) };
   }
 
+  /** One function for every claim, so a batch of claims reads their cases in one statement. */
+  private readonly claimedSummaries = (m: EntityManager, caseIds: string[]) => this.reads.summariesIn(m, caseIds);
+
   /** The case with its transcript, the resident's other cases and identities; the socket joins the case's room. */
   async open(socket: ConsoleSocket, { caseId }: CaseIdDto) {
     const scope = caseScope(socket.data.actor);
     const row = await this.reads.summary(scope, caseId);
     if (!row) throw HubError.notFound('Case', caseId);
-    const [messages, otherCases, resident] = await Promise.all([
+    const [messages, otherCases, resident, compose] = await Promise.all([
       this.reads.messages(caseId, TRANSCRIPT_MAX),
       this.reads.residentCases(scope, row.resident_id, caseId, OTHER_CASES_MAX),
       this.residents.getWithIdentities(row.resident_id),
+      this.compose.options(socket.data.actor, caseId),
     ]);
     this.sessions.view(socket, caseId);
+    // Not a change of data: the resident's channel may show their messages as read (web chat).
+    this.events.publish('case.opened', { caseId, agentId: socket.data.actor.id });
     const identities: IdentityDto[] = toResidentDto(resident.resident, resident.identities).identities;
-    return { case: toCaseSummary(row), messages: messages.map(toMessageView), otherCases: otherCases.map(toCaseSummary), identities };
+    return { case: toCaseSummary(row), messages: messages.map(toMessageView), otherCases: otherCases.map(toCaseSummary), identities, compose: toComposeOptionsView(compose) };
   }
 
   closeView(socket: ConsoleSocket, { caseId }: CaseIdDto): Record<string, never> {
@@ -87,12 +104,18 @@ export class ConsoleService {
     return {};
   }
 
+  /**
+   * Claims are answered before the news they make goes out (CommandsInFlight); the claimed case is read inside the
+   * claim's transaction, so the answer waits for no read after commit.
+   */
   async claimNext(actor: Actor, dto: ClaimNextDto): Promise<{ case: CaseSummary }> {
-    return this.summaryOf(await this.claims.claimNext(actor, dto.departmentId));
+    return this.inFlight.track(
+      this.claims.claimNext(actor, dto.departmentId, this.claimedSummaries).then((row) => (row.view ? { case: toCaseSummary(row.view) } : this.summaryOf(row))),
+    );
   }
 
   async claim(actor: Actor, dto: ClaimDto): Promise<{ case: CaseSummary }> {
-    return this.summaryOf(await this.claims.claim(actor, dto.caseId, dto.takeOver ?? false));
+    return this.inFlight.track(this.claims.claim(actor, dto.caseId, dto.takeOver ?? false).then((row) => this.summaryOf(row)));
   }
 
   async release(actor: Actor, dto: CaseIdDto): Promise<{ case: CaseSummary }> {
@@ -101,6 +124,18 @@ export class ConsoleService {
 
   async transfer(actor: Actor, dto: TransferDto): Promise<{ case: CaseSummary }> {
     return this.summaryOf(await this.claims.transfer(actor, dto.caseId, { departmentId: dto.departmentId, agentId: dto.agentId, note: dto.note }));
+  }
+
+  /**
+   * Who the case may be transferred to: the active members of its department (or of `departmentId`), with presence
+   * and load, available and least loaded first. The case must be one the actor may see.
+   */
+  async colleagues(actor: Actor, dto: ColleaguesDto): Promise<{ departmentId: string; agents: ColleagueView[] }> {
+    const row = await this.reads.summary(caseScope(actor), dto.caseId);
+    if (!row) throw HubError.notFound('Case', dto.caseId);
+    const departmentId = dto.departmentId ? (await this.departments.getBySlugOrId(dto.departmentId)).id : row.department_id;
+    const agents = await this.presence.colleagues(departmentId);
+    return { departmentId, agents: agents.map((a) => ({ id: a.id, name: a.name, role: a.role, presence: a.presence, capacity: a.capacity, load: a.load })) };
   }
 
   async status(actor: Actor, dto: StatusDto): Promise<{ case: CaseSummary }> {
@@ -113,8 +148,13 @@ export class ConsoleService {
 
   /** Into the delivery pipeline on the case's channel (queued now, status events follow); owner only. */
   async reply(actor: Actor, dto: ReplyDto): Promise<{ message: MessageView; clientId?: string }> {
-    const message = await this.replies.reply(actor, dto.caseId, dto.text);
+    const message = await this.replies.send(actor, dto.caseId, { text: dto.text, templateId: dto.templateId });
     return { message: await this.viewOf(message), ...(dto.clientId === undefined ? {} : { clientId: dto.clientId }) };
+  }
+
+  /** What may be sent on the case now: free text, or (WhatsApp past 24 hours) only approved templates, and why. */
+  async composeOptions(actor: Actor, dto: CaseIdDto): Promise<{ compose: ComposeOptionsView }> {
+    return { compose: toComposeOptionsView(await this.compose.options(actor, dto.caseId)) };
   }
 
   /** An internal note; agents it names with @mentions (who may see the case) get a notification. */

@@ -1,6 +1,7 @@
 import { AttachmentMeta } from '../channels/channel-adapter';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { CasePriority, CaseStatus, Channel, DeliveryStatus, MessageDirection, Presence } from '../common/enum';
+import { SlaView, SlaViewColumns, toSlaView } from '../sla/sla.views';
 
 /** A case as the console lists and shows it (docs/console-protocol.md). */
 export interface CaseSummary {
@@ -24,6 +25,8 @@ export interface CaseSummary {
   preview: string | null;
   /** The resident opted out of messages on this case's channel (SMS/WhatsApp STOP): replies are refused until START. */
   optedOut: boolean;
+  /** Due times of the SLA targets and where the case stands against them (docs/sla.md). */
+  sla: SlaView;
 }
 
 /** A message as the console shows it; `text` is plain text, never HTML. */
@@ -59,6 +62,11 @@ export interface PresenceView {
   load: number;
 }
 
+/** A colleague as the transfer dialog lists them (`case:colleagues`). */
+export interface ColleagueView extends PresenceView {
+  role: string;
+}
+
 /** The row behind a CaseSummary (console-read.repository.ts). */
 export interface CaseSummaryRow {
   id: string;
@@ -81,6 +89,13 @@ export interface CaseSummaryRow {
   version: number;
   preview: string | null;
   opted_out?: boolean;
+  resolved_at?: Date | null;
+  closed_at?: Date | null;
+  sla_first_response_due_at?: Date | null;
+  sla_first_response_warn_at?: Date | null;
+  sla_resolution_due_at?: Date | null;
+  sla_resolution_warn_at?: Date | null;
+  sla_paused_since?: Date | null;
   /** updated_at exactly (microseconds), for cursors. */
   updated_at_key: string;
 }
@@ -123,6 +138,7 @@ export function toCaseSummary(r: CaseSummaryRow): CaseSummary {
     version: r.version,
     preview: r.preview,
     optedOut: r.opted_out ?? false,
+    sla: toSlaView({ ...r, resolved_at: r.resolved_at ?? null, closed_at: r.closed_at ?? null } satisfies SlaViewColumns),
   };
 }
 

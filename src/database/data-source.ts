@@ -5,6 +5,10 @@ import { TwilioChannel1764230500000 } from '../../migrations/1764230500000-Twili
 import { MetaSlackChannels1764230700000 } from '../../migrations/1764230700000-MetaSlackChannels';
 import { Attachments1764230750000 } from '../../migrations/1764230750000-Attachments';
 import { CaseAbandoned1764230760000 } from '../../migrations/1764230760000-CaseAbandoned';
+import { SupervisorMetrics1764231100000 } from '../../migrations/1764231100000-SupervisorMetrics';
+import { Webchat1764230800000 } from '../../migrations/1764230800000-Webchat';
+import { Sla1764231000000 } from '../../migrations/1764231000000-Sla';
+import { IdentityOptedOut1764231200000 } from '../../migrations/1764231200000-IdentityOptedOut';
 
 /** Every migration, in order. A schema change is a new file in migrations/ added here. */
 export const MIGRATIONS = [
@@ -14,6 +18,10 @@ export const MIGRATIONS = [
   MetaSlackChannels1764230700000,
   Attachments1764230750000,
   CaseAbandoned1764230760000,
+  Webchat1764230800000,
+  Sla1764231000000,
+  SupervisorMetrics1764231100000,
+  IdentityOptedOut1764231200000,
 ];
 
 export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {

@@ -20,12 +20,19 @@ export interface HubEvents {
     toDepartmentId: string;
     previousAssigneeId: string | null;
     assigneeId: string | null;
-    byAgentId: string;
+    /** null: not an agent (a web chat resident choosing the service in the pre-chat form). */
+    byAgentId: string | null;
   };
   /** An internal note named these agents with @mentions. */
   'note.mentioned': { caseId: string; messageId: string; agentIds: string[]; byAgentId: string };
   /** An agent's presence or capacity changed (persisted on the agent row). */
   'agent.presence-changed': { agentId: string; presence: Presence; capacity: number };
+  /** An admin changed an agent's role, departments or active flag (open console sockets must follow). */
+  'agent.access-changed': { agentId: string };
+  /** An agent opened a case in the console (not a change of data: the resident's channel may show it as read). */
+  'case.opened': { caseId: string; agentId: string };
+  /** An agent started or stopped typing on a case (passed on, never stored). */
+  'agent.typing': { caseId: string; agentId: string; agentName: string; typing: boolean };
 }
 
 export type HubEventName = keyof HubEvents;

@@ -184,6 +184,7 @@ export class IntakeService {
         at: clean[i].at,
         caseId: msg.caseId,
         newThread: msg.newThread,
+        serviceId: msg.serviceId,
       })),
     );
     const stored = await this.messages.recordInboundMany(

@@ -6,6 +6,20 @@ export enum JobName {
   AutoAssign = 'routing.auto-assign',
   /** Removes uploads that never made it onto a case. */
   PurgeUnlinkedAttachments = 'attachments.purge-unlinked',
+  /** A web chat reply the resident has not seen in the chat by now goes by email too, if they gave one. */
+  WebchatUnseenReply = 'webchat.unseen-reply',
+  /** The web chat's transcript, emailed when the resident ends the chat and asked for it. */
+  WebchatTranscript = 'webchat.transcript',
+  /** A web chat whose resident left (no socket for the grace period) before any answer is marked abandoned. */
+  WebchatAbandonCheck = 'webchat.abandon-check',
+  /** Raises an SLA warning or breach on a case when its time comes, if the case still calls for it (docs/sla.md). */
+  SlaCheck = 'sla.check',
+  /** Downloads the media of a resident's message from its provider (Twilio, Meta) into the attachment store. */
+  FetchInboundMedia = 'channels.fetch-media',
+  /** Posts one SLA alert to the department's Slack channel. */
+  SlaSlack = 'sla.slack',
+  /** Safety net: alerts whose jobs were lost (a restart of in-process jobs) are raised late rather than never. */
+  SlaSweep = 'sla.sweep',
 }
 
 export interface JobPayloads {
@@ -13,6 +27,13 @@ export interface JobPayloads {
   [JobName.SweepQueuedMessages]: Record<string, never>;
   [JobName.AutoAssign]: { departmentId?: string };
   [JobName.PurgeUnlinkedAttachments]: Record<string, never>;
+  [JobName.WebchatUnseenReply]: { messageId: string };
+  [JobName.WebchatTranscript]: { caseId: string; visitorId: string };
+  [JobName.WebchatAbandonCheck]: { caseId: string; visitorId: string };
+  [JobName.SlaCheck]: { caseId: string; target: 'firstResponse' | 'resolution'; kind: 'warning' | 'breach'; dueAt: string };
+  [JobName.FetchInboundMedia]: { messageId: string };
+  [JobName.SlaSlack]: { alertId: string };
+  [JobName.SlaSweep]: Record<string, never>;
 }
 
 export type JobOf<N extends JobName> = JobPayloads[N];

@@ -15,6 +15,13 @@ export function retryPolicies(env: Env): Record<JobName, RetryPolicy> {
     [JobName.SweepQueuedMessages]: { attempts: 1, backoffMs: 1000 },
     [JobName.AutoAssign]: { attempts: 5, backoffMs: 500 },
     [JobName.PurgeUnlinkedAttachments]: { attempts: 1, backoffMs: 1000 },
+    [JobName.WebchatUnseenReply]: { attempts: env.DELIVERY_MAX_ATTEMPTS, backoffMs: env.DELIVERY_BACKOFF_MS },
+    [JobName.WebchatTranscript]: { attempts: env.DELIVERY_MAX_ATTEMPTS, backoffMs: env.DELIVERY_BACKOFF_MS },
+    [JobName.WebchatAbandonCheck]: { attempts: 3, backoffMs: 1000 },
+    [JobName.SlaCheck]: { attempts: 5, backoffMs: 1000 },
+    [JobName.SlaSlack]: { attempts: 5, backoffMs: 2000 },
+    [JobName.SlaSweep]: { attempts: 1, backoffMs: 1000 },
+    [JobName.FetchInboundMedia]: { attempts: env.DELIVERY_MAX_ATTEMPTS, backoffMs: env.DELIVERY_BACKOFF_MS },
   };
 }
 

@@ -48,6 +48,19 @@ export interface NewStaffMessage {
   redactions?: Record<string, number> | null;
 }
 
+/** A message a channel reports that the hub did not send or receive itself (a page's reply sent elsewhere, a reaction). */
+export interface NewChannelMessage {
+  caseId: string;
+  channel: Channel;
+  /** Outbound: already sent by someone else (stored `sent`, never delivered by us). System: a note of what happened. */
+  direction: MessageDirection.Outbound | MessageDirection.System;
+  /** The provider's id for it: a repeat of the same report stores nothing. */
+  externalId: string;
+  text: string;
+  attachments?: AttachmentMeta[];
+  sentAt?: Date;
+}
+
 @Injectable()
 export class MessageRepository {
   constructor(private readonly db: Db) {}
@@ -107,6 +120,32 @@ export class MessageRepository {
     return rows[0];
   }
 
+  async updateAttachments(m: EntityManager, messageId: string, attachments: AttachmentMeta[]): Promise<MessageRow | undefined> {
+    const [rows] = await m.query(`UPDATE message SET attachments = $2::jsonb, updated_at = now() WHERE id = $1 RETURNING *`, [messageId, JSON.stringify(attachments)]);
+    return rows[0];
+  }
+
+  /** Undefined when that (channel, external id) is already stored. */
+  async insertChannelMessageIfNew(m: EntityManager, msg: NewChannelMessage): Promise<MessageRow | undefined> {
+    const rows = await m.query(
+      `INSERT INTO message (case_id, direction, channel, external_id, text, attachments, delivery_status, sent_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (channel, external_id) WHERE external_id IS NOT NULL DO NOTHING
+       RETURNING *`,
+      [
+        msg.caseId,
+        msg.direction,
+        msg.channel,
+        msg.externalId,
+        msg.text,
+        JSON.stringify(msg.attachments ?? []),
+        msg.direction === MessageDirection.Outbound ? DeliveryStatus.Sent : null,
+        msg.sentAt ?? (msg.direction === MessageDirection.Outbound ? new Date() : null),
+      ],
+    );
+    return rows[0];
+  }
+
   async findById(id: string, m: EntityManager = this.db.manager): Promise<MessageRow | undefined> {
     const rows = await m.query(`SELECT * FROM message WHERE id = $1`, [id]);
     return rows[0];
@@ -119,6 +158,15 @@ export class MessageRepository {
       [caseId],
     );
     return rows[0]?.identity_id;
+  }
+
+  /** The resident's newest message on a case: who it came from and when it arrived. */
+  async lastInbound(caseId: string): Promise<{ identityId: string; at: Date } | undefined> {
+    const rows: Array<{ identity_id: string | null; created_at: Date }> = await this.db.manager.query(
+      `SELECT identity_id, created_at FROM message WHERE case_id = $1 AND direction = 'inbound' ORDER BY created_at DESC, id DESC LIMIT 1`,
+      [caseId],
+    );
+    return rows[0]?.identity_id ? { identityId: rows[0].identity_id, at: rows[0].created_at } : undefined;
   }
 
   async listForCase(caseId: string, m: EntityManager = this.db.manager): Promise<MessageRow[]> {

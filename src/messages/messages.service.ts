@@ -3,7 +3,8 @@ import { EntityManager } from 'typeorm';
 import { Channel, MessageDirection } from '../common/enum';
 import { HubError } from '../common/errors';
 import { Tx } from '../database/db';
-import { MessageRepository, MessageRow, NewInboundMessage, NewStaffMessage } from './message.repository';
+import { AttachmentMeta } from '../channels/channel-adapter';
+import { MessageRepository, MessageRow, NewChannelMessage, NewInboundMessage, NewStaffMessage } from './message.repository';
 
 /** Messages on cases. Delivery status of outbound messages is the delivery module's, through this service. */
 @Injectable()
@@ -34,6 +35,23 @@ export class MessagesService {
     return row;
   }
 
+  /**
+   * A message a channel reports that the hub neither sent nor received (a page's reply sent from another tool, a
+   * reaction), stored once per (channel, external id). An outbound one is stored `sent`: the delivery job leaves it be.
+   */
+  async recordFromChannel(tx: Tx, msg: NewChannelMessage): Promise<MessageRow | undefined> {
+    const row = await this.messages.insertChannelMessageIfNew(tx.manager, msg);
+    if (row) tx.emit('message.created', { caseId: row.case_id, messageId: row.id, direction: row.direction, channel: row.channel });
+    return row;
+  }
+
+  /** A message's attachment list after its bytes were stored (ids and the hub's URLs in place of the provider's). */
+  async updateAttachments(tx: Tx, messageId: string, attachments: AttachmentMeta[]): Promise<MessageRow> {
+    const row = await this.messages.updateAttachments(tx.manager, messageId, attachments);
+    if (!row) throw HubError.notFound('Message', messageId);
+    return row;
+  }
+
   async get(id: string, m?: EntityManager): Promise<MessageRow> {
     const row = await this.messages.findById(id, m);
     if (!row) throw HubError.notFound('Message', id);
@@ -42,6 +60,10 @@ export class MessagesService {
 
   lastInboundIdentityId(caseId: string): Promise<string | undefined> {
     return this.messages.lastInboundIdentityId(caseId);
+  }
+
+  lastInbound(caseId: string): Promise<{ identityId: string; at: Date } | undefined> {
+    return this.messages.lastInbound(caseId);
   }
 
   listForCase(caseId: string, m?: EntityManager): Promise<MessageRow[]> {

@@ -45,8 +45,24 @@ export class RealtimeService {
     if (rooms.length) from.to(rooms).emit(event, payload);
   }
 
-  /** The sockets in a room, on every process. */
-  async socketsIn<D extends object>(namespace: string, room: string): Promise<Array<RemoteSocket<never, D>>> {
+  /** Every socket in `room`, on every process, joins `newRoom` too (a conversation all of a visitor's tabs follow). */
+  joinRoom(namespace: string, room: string, newRoom: string): void {
+    this.namespaces.get(namespace)?.in(room).socketsJoin(newRoom);
+  }
+
+  /** Every socket in `room`, on every process, leaves `oldRoom`. */
+  leaveRoom(namespace: string, room: string, oldRoom: string): void {
+    this.namespaces.get(namespace)?.in(room).socketsLeave(oldRoom);
+  }
+
+  /** As emit, but to this process's sockets only: for a push every process makes for itself (a timer each one runs). */
+  emitLocal(namespace: string, rooms: string[], event: string, payload: unknown): void {
+    const ns = this.namespaces.get(namespace);
+    if (ns && rooms.length) ns.local.to(rooms).emit(event, payload);
+  }
+
+  /** The sockets in a room (or in any of several, each once), on every process. */
+  async socketsIn<D extends object>(namespace: string, room: string | string[]): Promise<Array<RemoteSocket<never, D>>> {
     const ns = this.namespaces.get(namespace);
     return ns ? ((await ns.in(room).fetchSockets()) as unknown as Array<RemoteSocket<never, D>>) : [];
   }

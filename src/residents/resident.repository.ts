@@ -11,6 +11,8 @@ export interface IdentityRow {
   display_name: string | null;
   verified: boolean;
   created_at: Date;
+  /** The resident's last message from this identity, kept by the channels with a reply window (WhatsApp). */
+  last_inbound_at?: Date | null;
 }
 
 export interface ResidentRow {
@@ -68,6 +70,20 @@ export class ResidentRepository {
        UPDATE resident SET name = v.resident_name, updated_at = now() FROM v WHERE resident.id = v.resident_id AND resident.name IS NULL`,
       [rows.map((r) => r.identityId), rows.map((r) => r.residentId), rows.map((r) => r.displayName), rows.map((r) => r.residentName)],
     );
+  }
+
+  /** Adds addresses to a resident, unverified; one already held by anyone is left where it is. Returns those added. */
+  async insertIdentitiesForResident(m: EntityManager, residentId: string, rows: Array<{ channel: Channel; address: string }>): Promise<IdentityRow[]> {
+    return m.query(
+      `INSERT INTO identity (resident_id, channel, address)
+       SELECT $1, channel, address FROM unnest($2::text[], $3::text[]) AS v(channel, address)
+       ON CONFLICT (channel, address) DO NOTHING RETURNING *`,
+      [residentId, rows.map((r) => r.channel), rows.map((r) => r.address)],
+    );
+  }
+
+  async markVerified(m: EntityManager, identityId: string): Promise<void> {
+    await m.query(`UPDATE identity SET verified = true WHERE id = $1 AND NOT verified`, [identityId]);
   }
 
   async findResident(id: string, m: EntityManager = this.db.manager): Promise<ResidentRow | undefined> {

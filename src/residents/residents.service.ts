@@ -69,6 +69,22 @@ export class ResidentsService {
     });
   }
 
+  /**
+   * Addresses a resident gave about themselves (a web chat's pre-chat form): added unverified. One that already
+   * belongs to someone stays theirs: an address typed into a form proves nothing, so it never moves or merges anyone.
+   */
+  async addUnverifiedIdentities(tx: Tx, residentId: string, addresses: Array<{ channel: Channel; address: string }>): Promise<IdentityRow[]> {
+    if (!addresses.length) return [];
+    return this.residents.insertIdentitiesForResident(tx.manager, residentId, addresses);
+  }
+
+  /** The identity at this address, created if new and marked verified: a trusted party vouched for it (web chat identity verification). */
+  async resolveVerifiedIdentity(tx: Tx, channel: Channel, address: string, name?: string): Promise<ResolvedIdentity> {
+    const resolved = await this.resolveIdentity(tx, channel, address, name);
+    await this.residents.markVerified(tx.manager, resolved.identityId);
+    return resolved;
+  }
+
   /** A resident and their identities (a merged-away resident too: its mergedIntoId says where it went). */
   async getWithIdentities(id: string): Promise<ResidentWithIdentities> {
     const resident = UUID.test(id) ? await this.residents.findResident(id) : undefined;

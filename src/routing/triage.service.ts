@@ -8,6 +8,8 @@ export interface TriageInput {
   inboxDepartmentId: string;
   text: string;
   subject?: string;
+  /** The service the resident chose themselves: it wins over keywords and the inbox's service. */
+  serviceId?: string;
 }
 
 export interface TriageDecision {
@@ -38,7 +40,8 @@ export class TriageService {
     const haystack = `${input.subject ?? ''}\n${input.text}`;
     const matched = this.rules.filter((r) => r.patterns.some((p) => p.test(haystack)));
     const lgsl = matched.find((r) => r.service !== undefined)?.service ?? this.council.triage.inboxes[input.inboxName];
-    const service = lgsl === undefined ? undefined : this.departments.serviceByLgsl(lgsl);
+    const chosen = input.serviceId ? this.departments.serviceById(input.serviceId) : undefined;
+    const service = chosen ?? (lgsl === undefined ? undefined : this.departments.serviceByLgsl(lgsl));
     const priority = matched.reduce<CasePriority>(
       (best, r) => (r.priority && PRIORITY_RANK[r.priority] > PRIORITY_RANK[best] ? r.priority : best),
       this.council.triage.defaultPriority,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Agent, AgentsService } from '../../src/agents/agents.service';
 import { AgentRole } from '../../src/common/enum';
 import { InboxesService } from '../../src/inboxes/inboxes.service';
@@ -26,6 +27,13 @@ export async function postApiMessage(t: TestApp, token: string, body: unknown, h
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** A resident's new case through the API channel, in the inbox's department (plain words: triage moves nothing). */
+export async function givenCase(t: TestApp, inboxToken: string, text = 'Hello, I have a question'): Promise<string> {
+  const posted = await postApiMessage(t, inboxToken, { externalId: `in-${randomUUID()}`, from: { address: `resident-${randomUUID()}` }, text });
+  if (posted.status !== 201) throw new Error(`the API channel answered ${posted.status}: ${JSON.stringify(posted.body)}`);
+  return posted.body.caseId as string;
 }
 
 /** A staff member created through AgentsService and signed in over HTTP, as the console would. */

@@ -20,7 +20,8 @@ export function token(): string | undefined {
   return bearer;
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
+/** Exported for the supervisor page, which shares the console's sign-in and token. */
+export async function call<T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
   const headers: Record<string, string> = { accept: 'application/json', 'x-requested-with': 'XMLHttpRequest' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (bearer) headers.authorization = `Bearer ${bearer}`;

@@ -7,11 +7,11 @@ import { Connection } from './connection';
 import { focusTarget, h, replace } from './dom';
 import { channelLabel } from './format';
 import { errorSummary } from './govuk';
-import { Agent, CaseSummary, Hello, MessageView, Presence } from './protocol';
+import { Agent, CaseSummary, Hello, MessageView, Named, Presence } from './protocol';
 import { QueueView } from './queue';
 import { SettingsPanel } from './settings-panel';
 import { loadSettings } from './settings';
-import { renderSignIn } from './sign-in';
+import { changePresence, pageError, StaffPage, StaffSession } from './staff-session';
 import { Store } from './state';
 
 /** Earlier cases whose messages join the transcript (newest first). */
@@ -24,10 +24,11 @@ const CASE_ROUTE = /^#\/cases\/([0-9a-f-]{36})$/i;
  * dropped connection it asks the hub for everything since its last cursor (`sync`) and re-opens the case, so
  * nothing pushed while it was away is lost.
  */
-export class ConsoleApp {
+export class ConsoleApp implements StaffPage {
   private readonly store = new Store();
   private readonly settings = loadSettings();
   private readonly bar: AgentBar;
+  private readonly session: StaffSession;
   private conn: Connection | null = null;
   private queue: QueueView | null = null;
   private caseView: CaseView | null = null;
@@ -35,13 +36,16 @@ export class ConsoleApp {
   /** Cases already announced as new (a push, a notification and a re-sync may all mention one). */
   private readonly announced = new Set<string>();
   private hadHello = false;
+  /** The latest `case:viewers` of the cases this console is opening or has open. */
+  private readonly viewersOf = new Map<string, Named[]>();
 
   constructor(
     private readonly appEl: HTMLElement,
     barEl: HTMLElement,
     private readonly councilName: string,
   ) {
-    this.bar = new AgentBar(barEl, { setPresence: (p) => void this.setPresence(p), signOut: () => void this.signOut() });
+    this.bar = new AgentBar(barEl, { setPresence: (p) => void this.setPresence(p), signOut: () => void this.session.signOut() });
+    this.session = new StaffSession(appEl, this.bar, councilName, this);
   }
 
   async start(): Promise<void> {
@@ -51,21 +55,12 @@ export class ConsoleApp {
       this.queue?.tick();
       this.caseView?.tick();
     }, 1000);
-    const me = await api.me();
-    if (me.status === 200 && me.body) this.signedIn(undefined, me.body);
-    else this.showSignIn();
+    await this.session.resume();
   }
 
   // ── signing in and out ─────────────────────────────────────────────────────────────────────────────────
 
-  private showSignIn(notice?: string): void {
-    this.teardown();
-    this.bar.render(null);
-    renderSignIn(this.appEl, this.councilName, (token, agent) => this.signedIn(token, agent), notice);
-  }
-
-  private signedIn(token: string | undefined, agent: Agent): void {
-    api.setToken(token);
+  signedIn(agent: Agent): void {
     this.store.agent = agent;
     this.bar.render(agent);
     this.settingsPanel = new SettingsPanel(this.settings);
@@ -86,13 +81,7 @@ export class ConsoleApp {
     this.connect();
   }
 
-  private async signOut(): Promise<void> {
-    await api.logout();
-    api.setToken(undefined);
-    this.showSignIn('You have signed out.');
-  }
-
-  private teardown(): void {
+  teardown(): void {
     this.conn?.close();
     this.conn = null;
     this.caseView?.stopTyping();
@@ -120,7 +109,7 @@ export class ConsoleApp {
         this.bar.setConnected(false);
         this.caseView?.setConnected(false);
       },
-      onUnauthorized: () => this.showSignIn('Your session has ended. Sign in again to continue.'),
+      onUnauthorized: () => this.session.ended(),
     });
     this.conn = conn;
     conn.on('hello', (hello) => void this.onHello(hello));
@@ -141,7 +130,20 @@ export class ConsoleApp {
       this.bar.render(this.store.agent);
     });
     conn.on('case:viewers', ({ caseId, viewers }) => {
+      // The hub says who views a case as soon as this console joins its room, which can be before case:open's answer
+      // has built the view: kept, and applied when it has.
+      this.viewersOf.set(caseId, viewers);
       if (this.caseView?.caseId === caseId) this.caseView.setViewers(viewers);
+    });
+    // An admin changed this agent's role or departments: the hub reconnects the socket; the next hello starts afresh
+    // (queue, departments and rights as they are now). A deactivated account's reconnection is refused: sign-in.
+    conn.on('session:changed', ({ reason }) => {
+      this.hadHello = false;
+      this.store.cases.clear();
+      // The open case is opened again after the new hello (its room joined again), or refused if out of reach now.
+      this.caseView?.stopTyping();
+      this.caseView = null;
+      pageError(`${reason}. The queue now shows the cases you may work on.`);
     });
     conn.on('case:typing', ({ caseId, agent, typing }) => {
       if (this.caseView?.caseId === caseId) this.caseView.setTyping(agent, typing);
@@ -202,7 +204,7 @@ export class ConsoleApp {
   private async reloadQueue(): Promise<void> {
     if (!this.conn || !this.queue) return;
     const ack = await this.conn.command('queue:list', QueueView.query(this.queue.filters));
-    if (!ack.ok) return this.pageError(`The queue could not be loaded: ${ack.error.message}`);
+    if (!ack.ok) return pageError(`The queue could not be loaded: ${ack.error.message}`);
     for (const c of ack.cases) {
       this.store.putCase(c);
       this.announced.add(c.id);
@@ -235,8 +237,10 @@ export class ConsoleApp {
       if (m.direction === 'inbound' && c && this.store.isMine(c)) this.queue?.announcer.say(`New message from ${c.resident?.name || 'the resident'} on ${c.reference}.`);
       return;
     }
-    if (this.store.putMessage(m)) view.transcript.add(this.store.messages.get(m.id)!);
-    else view.transcript.updateDelivery(m.id);
+    if (this.store.putMessage(m)) {
+      view.transcript.add(this.store.messages.get(m.id)!);
+      if (m.direction === 'inbound' && m.caseId === view.caseId) view.refreshCompose();
+    } else view.transcript.updateDelivery(m.id);
   }
 
   // ── the open case ──────────────────────────────────────────────────────────────────────────────────────
@@ -265,6 +269,7 @@ export class ConsoleApp {
     const view = this.caseView;
     if (!view) return;
     view.stopTyping();
+    this.viewersOf.delete(view.caseId);
     void this.conn?.command('case:close-view', { caseId: view.caseId });
     this.caseView = null;
     this.queue?.setCurrent(null);
@@ -283,6 +288,7 @@ export class ConsoleApp {
     }
     if (this.caseView && this.caseView.caseId !== caseId) {
       this.caseView.stopTyping();
+      this.viewersOf.delete(this.caseView.caseId);
       void conn.command('case:close-view', { caseId: this.caseView.caseId });
     }
     if (!rejoin) replace(area, h('p', { class: 'govuk-body', role: 'status' }, 'Opening the case…'));
@@ -298,6 +304,7 @@ export class ConsoleApp {
     if (rejoin && this.caseView?.caseId === caseId) {
       for (const m of ack.messages) this.onMessage(m);
       this.caseView.render();
+      this.caseView.setCompose(ack.compose ?? null);
       return;
     }
     this.store.messages.clear();
@@ -306,6 +313,9 @@ export class ConsoleApp {
     this.caseView = view;
     view.show([...this.store.messages.values()], area, focus);
     view.setConnected(conn.connected);
+    view.setCompose(ack.compose ?? null);
+    const viewers = this.viewersOf.get(caseId);
+    if (viewers) view.setViewers(viewers);
     this.queue?.setCurrent(caseId);
     void this.loadCanned(view);
     void this.loadHistory(view, ack.messages);
@@ -352,10 +362,10 @@ export class ConsoleApp {
     if (!ack.ok) {
       // "Nothing waiting" is news, not a fault: said in the status region; anything else is an error.
       if (ack.error.code === 'Conflict') this.queue.announcer.say(ack.error.message.replace(/^./, (ch) => ch.toUpperCase()));
-      else this.pageError(ack.error.message);
+      else pageError(ack.error.message);
       return;
     }
-    this.pageError(null);
+    pageError(null);
     this.claiming.add(ack.case.id);
     this.store.putCase(ack.case);
     this.queue.changed();
@@ -367,22 +377,10 @@ export class ConsoleApp {
   }
 
   private async setPresence(presence: Presence): Promise<void> {
-    if (!this.conn) return;
-    const ack = await this.conn.command('agent:presence', { presence });
-    if (!ack.ok) {
-      this.pageError(`Your status could not be changed: ${ack.error.message}`);
-      this.bar.render(this.store.agent);
-      return;
-    }
-    this.pageError(null);
-    this.store.agent = ack.agent;
-    this.bar.render(ack.agent);
+    const agent = await changePresence(this.conn, presence, this.bar, this.store.agent);
+    if (!agent) return;
+    this.store.agent = agent;
     this.queue?.announcer.say(`Your status is now ${presence}.`);
-  }
-
-  private pageError(message: string | null): void {
-    const area = document.getElementById('page-alert');
-    if (area) replace(area, message ? errorSummary([{ text: message }]) : null);
   }
 
   /** Single-key shortcuts, never while typing and never with a modifier (so browser and screen-reader keys work). */

@@ -61,14 +61,29 @@ export function caseActions(deps: CaseActionDeps): CaseActions {
       const view = current();
       return applied(view, await deps.conn().command('case:priority', { caseId: view.caseId, priority }), `Priority changed to ${priority}.`);
     },
-    transfer: async (departmentId, note) => {
+    transfer: async (departmentId, note, agent) => {
       const view = current();
-      const ack = await deps.conn().command('case:transfer', { caseId: view.caseId, departmentId, note: note || undefined });
-      return applied(view, ack, `Case transferred to ${store.departmentName(departmentId)}.`);
+      const ack = await deps.conn().command('case:transfer', { caseId: view.caseId, departmentId, agentId: agent?.id, note: note || undefined });
+      return applied(view, ack, `Case transferred to ${agent ? agent.name : store.departmentName(departmentId)}.`);
+    },
+    colleagues: async (departmentId) => {
+      const view = current();
+      const ack = await deps.conn().command('case:colleagues', { caseId: view.caseId, departmentId });
+      if (ack.ok) return ack.agents;
+      view.showError(`The list of colleagues could not be loaded: ${ack.error.message}`);
+      return null;
     },
     // clientId lets the hub recognise a reply sent twice (a double press, a retried command).
     reply: async (text) => textAck(await deps.conn().command('case:reply', { caseId: current().caseId, text, clientId: crypto.randomUUID?.() })),
     note: async (text) => textAck(await deps.conn().command('case:note', { caseId: current().caseId, text })),
+    sendTemplate: async (templateId) => textAck(await deps.conn().command('case:reply', { caseId: current().caseId, templateId, clientId: crypto.randomUUID?.() })),
+    refreshCompose: async () => {
+      const view = deps.view();
+      if (!view) return;
+      const ack = await deps.conn().command('case:compose-options', { caseId: view.caseId });
+      // A failure leaves the composer as it was: the hub still refuses at sending what it must.
+      if (ack.ok && deps.view() === view) view.setCompose(ack.compose);
+    },
     canned: async (cannedId) => {
       const view = current();
       const ack = await deps.conn().command('case:canned', { caseId: view.caseId, cannedId });

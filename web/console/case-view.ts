@@ -1,8 +1,8 @@
 import { Composer, ComposerActions, replyProblem, ReplyFix } from './composer';
 import { focusTarget, h, keepFocus, replace } from './dom';
-import { channelLabel, fullTime, PRIORITY_COLOUR, PRIORITY_LABEL, shortTime, STATUS_COLOUR, statusLabel, waitingFor } from './format';
+import { channelLabel, fullTime, PRESENCE_LABEL, PRIORITY_COLOUR, PRIORITY_LABEL, shortTime, STATUS_COLOUR, statusLabel, waitingFor } from './format';
 import { button, errorSummary, Option, select, tag } from './govuk';
-import { CaseStatus, CaseSummary, MessageView, Named, Priority } from './protocol';
+import { CaseStatus, CaseSummary, Colleague, MessageView, Named, Priority } from './protocol';
 import { Store } from './state';
 import { Transcript } from './transcript';
 import { waitingSince } from './queue';
@@ -12,7 +12,10 @@ export interface CaseActions extends ComposerActions {
   release(): void;
   changeStatus(status: Exclude<CaseStatus, 'new'>): Promise<boolean>;
   changePriority(priority: Priority): Promise<boolean>;
-  transfer(departmentId: string, note: string): Promise<boolean>;
+  /** To a department's queue, or to a colleague (who must work in that department). */
+  transfer(departmentId: string, note: string, agent?: Named): Promise<boolean>;
+  /** Who the case may go to in a department (presence and load), or null when the hub could not say. */
+  colleagues(departmentId: string): Promise<Colleague[] | null>;
   retry(messageId: string, button: HTMLButtonElement): void;
   closeView(): void;
 }
@@ -51,6 +54,8 @@ export class CaseView {
   private viewers: Named[] = [];
   private typists = new Map<string, string>();
   private connected = true;
+  /** The transfer form's colleagues, for one department at a time (loaded when the department is chosen). */
+  private colleagues: { departmentId: string; agents: Colleague[] | null } | null = null;
 
   constructor(
     private readonly store: Store,
@@ -119,6 +124,16 @@ export class CaseView {
     this.composer.update(replyProblem(c, this.store, this.connected));
   }
 
+  /** What the hub allows on this case now (free text, or only approved templates). */
+  setCompose(options: Parameters<Composer['setCompose']>[0]): void {
+    keepFocus(() => this.composer.setCompose(options));
+  }
+
+  /** The resident wrote (a WhatsApp window may have opened again): ask the hub what may be sent now. */
+  refreshCompose(): void {
+    this.actions.refreshCompose();
+  }
+
   setCanned(replies: Parameters<Composer['setCanned']>[0]): void {
     keepFocus(() => this.composer.setCanned(replies));
   }
@@ -138,6 +153,8 @@ export class CaseView {
 
   setViewers(viewers: Named[]): void {
     this.viewers = viewers.filter((v) => v.id !== this.store.agent?.id);
+    // Someone who left the case (a closed tab says nothing more) is not typing on it any longer.
+    for (const id of this.typists.keys()) if (!viewers.some((v) => v.id === id)) this.typists.delete(id);
     this.renderPresence();
   }
 
@@ -200,6 +217,16 @@ export class CaseView {
     return buttons.length ? h('div', { class: 'govuk-button-group hub-case__ownership' }, buttons) : null;
   }
 
+  /** The colleagues of a department for the transfer form, then the form again (keeping the agent's place). */
+  private async loadColleagues(departmentId: string): Promise<void> {
+    this.colleagues = { departmentId, agents: null };
+    keepFocus(() => this.renderManage(this.case));
+    const agents = await this.actions.colleagues(departmentId);
+    if (this.colleagues?.departmentId !== departmentId) return; // another department was chosen meanwhile
+    this.colleagues = { departmentId, agents: agents ?? [] };
+    keepFocus(() => this.renderManage(this.case));
+  }
+
   private renderManage(c: CaseSummary): void {
     const statusOptions: Option[] = [c.status, ...NEXT_STATUSES[c.status]].map((s) => ({ value: s, text: s === 'open' && c.status === 'resolved' ? 'Open (reopen the case)' : STATUS_TEXT[s] }));
     const others = [...this.store.departments.values()].filter((d) => d.id !== c.departmentId).sort((a, b) => a.name.localeCompare(b.name));
@@ -210,16 +237,25 @@ export class CaseView {
       if (status !== c.status && status !== 'new') await this.actions.changeStatus(status as Exclude<CaseStatus, 'new'>);
       if (priority !== this.case.priority) await this.actions.changePriority(priority);
     };
+    // A push redraws these forms: keep what the agent had typed or chosen but not yet saved.
+    const draftNote = (document.getElementById('transfer-note') as HTMLTextAreaElement | null)?.value ?? '';
+    const draftDepartment = (document.getElementById('transfer-department') as HTMLSelectElement | null)?.value || c.departmentId;
+    const draftAgent = (document.getElementById('transfer-agent') as HTMLSelectElement | null)?.value ?? '';
+    const listed = this.colleagues?.departmentId === draftDepartment ? this.colleagues.agents : null;
+    if (!listed && this.colleagues?.departmentId !== draftDepartment) void this.loadColleagues(draftDepartment);
     const transfer = async (e: Event) => {
       e.preventDefault();
       const departmentId = (document.getElementById('transfer-department') as HTMLSelectElement).value;
+      const agentId = (document.getElementById('transfer-agent') as HTMLSelectElement | null)?.value ?? '';
       const note = (document.getElementById('transfer-note') as HTMLTextAreaElement).value.trim();
-      if (!departmentId) return this.showError('Choose the department to transfer the case to');
-      if (await this.actions.transfer(departmentId, note)) (document.getElementById('transfer-note') as HTMLTextAreaElement).value = '';
+      const agent = listed?.find((a) => a.id === agentId);
+      if (departmentId === c.departmentId && !agent) return this.showError('Choose a colleague, or another department, to transfer the case to');
+      if (!(await this.actions.transfer(departmentId, note, agent))) return;
+      (document.getElementById('transfer-note') as HTMLTextAreaElement).value = '';
+      this.colleagues = null; // their loads changed: the list is read again
+      keepFocus(() => this.renderManage(this.case));
     };
-    // A push redraws these forms: keep what the agent had typed or chosen but not yet saved.
-    const draftNote = (document.getElementById('transfer-note') as HTMLTextAreaElement | null)?.value ?? '';
-    const draftDepartment = (document.getElementById('transfer-department') as HTMLSelectElement | null)?.value ?? '';
+    const department = (id: string) => (id === c.departmentId ? `${this.store.departmentName(id)} (this department)` : this.store.departmentName(id));
     replace(
       this.manage,
       h('h3', { class: 'govuk-heading-m' }, 'Manage this case'),
@@ -241,8 +277,16 @@ export class CaseView {
           select({
             id: 'transfer-department',
             label: 'Transfer to department',
-            options: [{ value: '', text: 'Choose a department' }, ...others.map((d) => ({ value: d.id, text: d.name }))],
+            options: [c.departmentId, ...others.map((d) => d.id)].map((id) => ({ value: id, text: department(id) })),
             value: draftDepartment,
+            onChange: (id) => void this.loadColleagues(id),
+          }),
+          select({
+            id: 'transfer-agent',
+            label: 'Transfer to a colleague (optional)',
+            hint: 'Available colleagues with the fewest cases come first.',
+            options: colleagueOptions(listed, c, draftDepartment === c.departmentId),
+            value: draftAgent,
           }),
           h(
             'div',
@@ -255,6 +299,15 @@ export class CaseView {
       ),
     );
   }
+}
+
+/** The colleague list of the transfer form: presence and load in words, the case's owner left out. */
+function colleagueOptions(agents: Colleague[] | null, c: CaseSummary, sameDepartment: boolean): Option[] {
+  const queue = { value: '', text: sameDepartment ? 'Choose a colleague' : 'Nobody: the department’s queue' };
+  if (!agents) return [{ value: '', text: 'Loading colleagues…' }];
+  const choices = agents.filter((a) => a.id !== c.assignee?.id);
+  if (!choices.length) return [{ value: '', text: sameDepartment ? 'No colleague to transfer to' : 'Nobody: the department’s queue' }];
+  return [queue, ...choices.map((a) => ({ value: a.id, text: `${a.name}: ${PRESENCE_LABEL[a.presence] ?? a.presence}, ${a.load} of ${a.capacity} cases` }))];
 }
 
 export type { ReplyFix };

@@ -2,14 +2,20 @@ import { CharacterCount } from 'govuk-frontend';
 import { h, replace } from './dom';
 import { channelLabel, waitingFor } from './format';
 import { button, characterCount, errorMessage, select, warning } from './govuk';
-import { CannedReply, CaseSummary, Channel } from './protocol';
+import { CannedReply, CaseSummary, Channel, ComposeOptions } from './protocol';
 import { Store } from './state';
+import { TemplatePicker, windowText } from './template-picker';
 import { smsSegments } from '../../src/channels/twilio/sms-segments';
 
 /** The hub refuses longer texts (REST and socket alike). */
 export const TEXT_MAX = 4000;
-/** Meta's channels take a free-form reply only within 24 hours of the resident's last message. */
-const WINDOW_CHANNELS: Partial<Record<Channel, number>> = { whatsapp: 24, messenger: 24, instagram: 24 };
+/**
+ * Meta's page channels take a free-form reply only within 24 hours of the resident's last message (a caution: Meta
+ * decides). WhatsApp is not here: the hub says exactly what it allows (compose options, the template picker).
+ */
+const WINDOW_CHANNELS: Partial<Record<Channel, number>> = { messenger: 24, instagram: 24 };
+/** setTimeout's longest delay; a window closing later than this is looked at again when the case is reopened. */
+const TIMER_MAX_MS = 2_147_483_647;
 
 export type ReplyFix = 'claim' | 'take-over';
 
@@ -53,6 +59,10 @@ export interface ComposerActions {
   fix(fix: ReplyFix): void;
   canned(cannedId: string): Promise<string | null>;
   typing(typing: boolean): void;
+  /** Sends one of the case's approved templates; the hub's refusal in words, or null. */
+  sendTemplate(templateId: string): Promise<string | null>;
+  /** Asks the hub again what may be sent (the window closed, or the resident wrote). */
+  refreshCompose(): void;
 }
 
 /**
@@ -68,6 +78,9 @@ export class Composer {
   private typingTimer: number | undefined;
   private typing = false;
   private problem: ReplyProblem | null = null;
+  private readonly picker: TemplatePicker;
+  private readonly windowHint: HTMLElement;
+  private composeTimer: number | undefined;
 
   constructor(
     private readonly actions: ComposerActions,
@@ -76,6 +89,8 @@ export class Composer {
   ) {
     this.warningArea = h('div', { id: 'reply-warning', class: 'hub-reply-warning' });
     this.cannedArea = h('div', { class: 'hub-canned', id: 'canned-area' });
+    this.windowHint = h('p', { class: 'govuk-hint hub-reply-window', id: 'reply-window', hidden: true });
+    this.picker = new TemplatePicker(channel, (id) => this.actions.sendTemplate(id), () => (this.problem?.blocking ? this.problem.text : null));
     this.root = h(
       'div',
       { class: 'hub-composer' },
@@ -84,9 +99,11 @@ export class Composer {
         { 'aria-labelledby': 'reply-heading' },
         h('h3', { class: 'govuk-heading-m', id: 'reply-heading' }, `Reply to ${residentName} by ${channelLabel(channel)}`),
         this.warningArea,
+        this.picker.root,
         h(
           'form',
           { id: 'reply-form', novalidate: true, onsubmit: (e: Event) => void this.submitReply(e) },
+          this.windowHint,
           this.cannedArea,
           this.replyGroup(),
           h('div', { class: 'govuk-button-group' }, button('Send reply', { id: 'reply-send', type: 'submit' })),
@@ -116,7 +133,7 @@ export class Composer {
       error: this.replyError ?? undefined,
     });
     const textarea = group.querySelector('textarea')!;
-    textarea.setAttribute('aria-describedby', `${textarea.getAttribute('aria-describedby')} reply-warning`);
+    textarea.setAttribute('aria-describedby', `${textarea.getAttribute('aria-describedby')} reply-warning reply-window`);
     textarea.setAttribute('aria-keyshortcuts', 'Control+Enter');
     textarea.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
@@ -136,7 +153,7 @@ export class Composer {
   }
 
   private noteGroup(): HTMLElement {
-    return characterCount({
+    const group = characterCount({
       id: 'note-text',
       label: 'Note for staff',
       hint: 'The resident never sees notes. Mention a colleague with @ and their name to let them know.',
@@ -144,6 +161,11 @@ export class Composer {
       rows: 3,
       error: this.noteError ?? undefined,
     });
+    // Writing a note is typing on the case too: colleagues viewing it see who is about to add something.
+    const textarea = group.querySelector('textarea')!;
+    textarea.addEventListener('input', () => this.noteTyping());
+    textarea.addEventListener('blur', () => this.stopTyping());
+    return group;
   }
 
   /** Shows what stops or cautions a reply right now, with the button that fixes it. */
@@ -181,7 +203,37 @@ export class Composer {
   }
 
   focusReply(): void {
-    document.getElementById('reply-text')?.focus();
+    if (this.picker.shown) this.picker.focus();
+    else document.getElementById('reply-text')?.focus();
+  }
+
+  /**
+   * What the hub allows now. Templates only: the typed reply form is hidden (its draft kept) and the picker shown;
+   * otherwise the form, with when the window closes. Asks again when it closes, so the page never offers what the
+   * hub would refuse.
+   */
+  setCompose(options: ComposeOptions | null): void {
+    const form = this.root.querySelector<HTMLFormElement>('#reply-form')!;
+    const focusWasIn = form.contains(document.activeElement) ? 'form' : this.picker.root.contains(document.activeElement) ? 'picker' : null;
+    const templatesOnly = !!options && !options.freeText;
+    if (templatesOnly) this.picker.show(options);
+    else this.picker.hide();
+    form.hidden = templatesOnly;
+    const hint = [windowText(this.channel, options), options?.freeText && options.reason ? options.reason : ''].filter(Boolean).join(' ');
+    replace(this.windowHint, hint);
+    this.windowHint.hidden = !hint;
+    if (focusWasIn === 'form' && templatesOnly) this.picker.focus();
+    if (focusWasIn === 'picker' && !templatesOnly) document.getElementById('reply-text')?.focus();
+    this.scheduleRefresh(options);
+  }
+
+  private scheduleRefresh(options: ComposeOptions | null): void {
+    window.clearTimeout(this.composeTimer);
+    const closes = options?.freeText && options.windowClosesAt ? Date.parse(options.windowClosesAt) - Date.now() : NaN;
+    if (!Number.isFinite(closes) || closes > TIMER_MAX_MS) return;
+    this.composeTimer = window.setTimeout(() => {
+      if (this.root.isConnected) this.actions.refreshCompose();
+    }, Math.max(0, closes) + 1000);
   }
 
   private async insertCanned(): Promise<void> {

@@ -96,18 +96,51 @@ export interface CannedReply {
   departmentId: string | null;
 }
 
+/** A colleague a case may be transferred to (`case:colleagues`). */
+export interface Colleague {
+  id: string;
+  name: string;
+  role: Role;
+  presence: Presence;
+  capacity: number;
+  /** Open and pending cases they own now. */
+  load: number;
+}
+
+/** An approved template as the hub offers it for one case: `text` is what the resident will read. */
+export interface ComposeTemplate {
+  id: string;
+  name: string;
+  text: string;
+  variables: Record<string, string>;
+  language?: string | null;
+}
+
+/** What may be sent on a case now (`case:compose-options`; also in `case:open`'s answer). */
+export interface ComposeOptions {
+  /** False: only one of `templates` can be sent (WhatsApp, more than 24 hours after the resident last wrote). */
+  freeText: boolean;
+  reason?: string | null;
+  lastInboundAt?: string | null;
+  /** When typed replies stop being accepted; null or absent where the channel has no window. */
+  windowClosesAt?: string | null;
+  templates: ComposeTemplate[];
+}
+
 /** Commands: payload and acknowledged result. */
 export interface Commands {
   'queue:list': [{ departmentId?: string; channel?: Channel; status?: CaseStatus[] }, { cases: CaseSummary[]; cursor: string }];
-  'case:open': [{ caseId: string }, { case: CaseSummary; messages: MessageView[]; otherCases?: CaseSummary[]; identities?: unknown[] }];
+  'case:open': [{ caseId: string }, { case: CaseSummary; messages: MessageView[]; otherCases?: CaseSummary[]; identities?: unknown[]; compose?: ComposeOptions }];
+  'case:compose-options': [{ caseId: string }, { compose: ComposeOptions }];
   'case:close-view': [{ caseId: string }, object];
   'case:claim-next': [{ departmentId?: string }, { case: CaseSummary }];
   'case:claim': [{ caseId: string; takeOver?: boolean }, { case: CaseSummary }];
   'case:release': [{ caseId: string }, { case: CaseSummary }];
   'case:transfer': [{ caseId: string; departmentId?: string; agentId?: string; note?: string }, { case: CaseSummary }];
+  'case:colleagues': [{ caseId: string; departmentId?: string }, { departmentId: string; agents: Colleague[] }];
   'case:status': [{ caseId: string; status: Exclude<CaseStatus, 'new'> }, { case: CaseSummary }];
   'case:priority': [{ caseId: string; priority: Priority }, { case: CaseSummary }];
-  'case:reply': [{ caseId: string; text: string; clientId?: string }, { message: MessageView }];
+  'case:reply': [{ caseId: string; text?: string; templateId?: string; clientId?: string }, { message: MessageView }];
   'case:note': [{ caseId: string; text: string }, { message: MessageView }];
   'case:canned': [{ caseId: string; cannedId: string }, { text: string }];
   'canned:list': [{ departmentId?: string }, { replies: CannedReply[] }];
@@ -130,4 +163,6 @@ export interface ServerEvents {
   'case:viewers': { caseId: string; viewers: Named[] };
   'case:typing': { caseId: string; agent: Named; typing: boolean };
   notification: { kind: 'new-case' | 'mention' | 'offer' | string; caseId?: string; reference?: string; text: string };
+  /** An admin changed this agent's access: the hub disconnects right after, and the page connects again. */
+  'session:changed': { reason: string };
 }

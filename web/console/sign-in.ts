@@ -14,7 +14,13 @@ interface FieldErrors {
  * The GOV.UK sign-in form: labels and autocomplete for password managers (WCAG 3.3.8: no puzzles, paste allowed),
  * "Show password", and on a mistake an error summary that takes focus and links to the field.
  */
-export function renderSignIn(app: HTMLElement, councilName: string, onSignedIn: (token: string, agent: Agent) => void, notice?: string): void {
+export function renderSignIn(
+  app: HTMLElement,
+  councilName: string,
+  onSignedIn: (token: string, agent: Agent) => void,
+  notice?: string,
+  heading = 'Sign in to the agent console',
+): void {
   let values = { email: '' };
 
   const draw = (errors: FieldErrors = {}) => {
@@ -42,7 +48,7 @@ export function renderSignIn(app: HTMLElement, councilName: string, onSignedIn: 
           { class: 'govuk-grid-column-two-thirds-from-desktop' },
           summaryEl,
           notice && !summary.length ? h('div', { class: 'govuk-inset-text', role: 'status' }, notice) : null,
-          h('h1', { class: 'govuk-heading-l', id: 'sign-in-heading' }, 'Sign in to the agent console'),
+          h('h1', { class: 'govuk-heading-l', id: 'sign-in-heading' }, heading),
           h('p', { class: 'govuk-body' }, `Use your ${councilName} staff email address and password.`),
           form,
           h('p', { class: 'govuk-body-s hub-secondary-text' }, 'After 5 wrong passwords the account is locked for 15 minutes. If you cannot sign in, contact your supervisor or the IT service desk.'),

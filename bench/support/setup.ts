@@ -1,0 +1,68 @@
+import IORedis from 'ioredis';
+import { Client } from 'pg';
+import { hashPassword } from '../../src/agents/agents.service';
+import { createDataSource } from '../../src/database/data-source';
+import { adminQuery, databaseUrl, TEST_REDIS_URL } from '../../test/support/services';
+
+/** The password of every benchmark agent: sign-in is not what is measured. */
+const PASSWORD = 'bench-agent-password-long-enough';
+
+/** A fresh, migrated database for one benchmark run; dropped by the caller's clean-up. */
+export async function createBenchDatabase(name: string, settings: { synchronousCommit?: 'on' | 'off' } = {}): Promise<string> {
+  await adminQuery(`CREATE DATABASE ${name}`);
+  // Every session of this database then commits as asked, whatever the server's default.
+  if (settings.synchronousCommit) await adminQuery(`ALTER DATABASE ${name} SET synchronous_commit = ${settings.synchronousCommit}`);
+  const url = databaseUrl(name);
+  const ds = await createDataSource(url, 2).initialize();
+  await ds.runMigrations({ transaction: 'each' });
+  await ds.destroy();
+  return url;
+}
+
+export async function dropRedisKeys(prefix: string): Promise<void> {
+  const redis = new IORedis(TEST_REDIS_URL, { lazyConnect: true });
+  await redis.connect();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+/**
+ * `count` available agents of Customer Services straight into the database (one password hash for all: hashing is
+ * not what is measured), then signed in over HTTP, eight at a time.
+ */
+export async function signInAgents(db: Client, hubUrl: string, count: number, run: string): Promise<Array<{ id: string; token: string }>> {
+  const hash = await hashPassword(PASSWORD);
+  const [{ id: departmentId }] = (await db.query(`SELECT id FROM department WHERE slug = 'customer-services'`)).rows;
+  const emails = Array.from({ length: count }, (_, i) => `bench-${run}-${i}@council.test`);
+  const { rows } = await db.query(
+    `INSERT INTO agent (email, name, role, password_hash, capacity, presence)
+     SELECT e, 'Bench agent ' || n, 'agent', $2, 20, 'available' FROM unnest($1::text[]) WITH ORDINALITY AS x(e, n) RETURNING id, email`,
+    [emails, hash],
+  );
+  await db.query(`INSERT INTO agent_department (agent_id, department_id) SELECT unnest($1::uuid[]), $2`, [rows.map((r) => r.id), departmentId]);
+  const tokens: Array<{ id: string; token: string }> = [];
+  for (let i = 0; i < rows.length; i += 8) {
+    tokens.push(...(await Promise.all(rows.slice(i, i + 8).map((row) => signIn(hubUrl, row.id as string, row.email as string)))));
+  }
+  return tokens;
+}
+
+async function signIn(hubUrl: string, id: string, email: string): Promise<{ id: string; token: string }> {
+  const res = await fetch(`${hubUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+  if (res.status !== 200) throw new Error(`sign-in of ${email} answered ${res.status}: ${await res.text()}`);
+  return { id, token: ((await res.json()) as { token: string }).token };
+}
+
+/** A numeric option: `--name value` on the command line, else the environment's BENCH_NAME, else the fallback. */
+export function numberFlag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const raw = i >= 0 ? process.argv[i + 1] : process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number, got ${raw}`);
+  return value;
+}
