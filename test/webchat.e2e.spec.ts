@@ -7,6 +7,7 @@ import { SMTPServer } from 'smtp-server';
 import { DepartmentsService } from '../src/departments/departments.service';
 import { InboxesService } from '../src/inboxes/inboxes.service';
 import { WebchatChannelAdapter } from '../src/channels/webchat/webchat.adapter';
+import { EmailReceiver } from '../src/channels/email/email-receiver.service';
 import { startTestApp, TestApp } from './support/app';
 import { connectConsole, ConsoleClient } from './support/console-client';
 import { eventually } from './support/eventually';
@@ -398,6 +399,25 @@ describe('Web chat: POST /webchat/v1/session and socket.io /webchat', () => {
         return found;
       });
       expect(emailed).toMatch(/^To: .*alan@example\.org/m);
+
+      // The resident answers the email from their mail client: the answer returns to the chat's case, not a new one.
+      const replyTo = /^Reply-To:\s+(?:.*<)?(reply\+[^@\s>]+@[^\s>]+)/im.exec(emailed)?.[1]; // the header may be folded
+      if (!replyTo) throw new Error(`no Reply-To in:\n${emailed.slice(0, 1500)}`);
+      const answer = [
+        'From: Alan <alan@example.org>',
+        `To: ${replyTo}`,
+        'Subject: Re: your web chat',
+        `Message-ID: <answer-${randomUUID()}@example.org>`,
+        'Date: ' + new Date().toUTCString(),
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Thanks, I will park there tonight.',
+        '',
+      ].join('\r\n');
+      const [receipt] = await t.get(EmailReceiver).receive(Buffer.from(answer), { mailFrom: 'alan@example.org', rcptTo: [replyTo!] });
+      expect(receipt).toMatchObject({ outcome: 'stored', caseId });
+      const [back] = await t.db.query(`SELECT channel, direction FROM message WHERE case_id = $1 AND text LIKE 'Thanks, I will park there%'`, [caseId]);
+      expect(back).toEqual({ channel: 'email', direction: 'inbound' });
       expect(await widget.send('end', { transcript: true })).toEqual({ ok: true, transcript: true });
       await eventually(() => expect(mail.some((m) => m.includes('transcript of your web chat') && m.includes('Where do I park for the town hall?'))).toBe(true));
       const [kase] = await t.db.query(`SELECT abandoned_at FROM "case" WHERE id = $1`, [caseId]);

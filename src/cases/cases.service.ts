@@ -18,6 +18,8 @@ export interface InboundForCase {
   at: Date;
   /** A case the channel named (an email reply): joined if it is on this inbox and still takes messages. */
   caseId?: string;
+  /** The channel proved caseId (a signed reply address): joined whichever inbox the case is on. */
+  caseProven?: boolean;
   /** Open a new case instead of joining the resident's open one. */
   newThread?: boolean;
   /** The service the resident chose: a new case is filed under it (and its department). */
@@ -86,7 +88,8 @@ export class CasesService {
   /** One message of a batch: the rules of threadInbound, applied to the batch's view of the case in memory. */
   private threadStep(current: Map<string, CaseDraft>, input: InboundForCase, index: number): ThreadStep {
     const named = input.caseId ? current.get(caseKey(input.caseId)) : undefined;
-    const key = named?.inboxId === input.inbox.id ? caseKey(input.caseId!) : input.newThread ? `new/${index}` : pairKey(input.residentId, input.inbox.id);
+    const joinsNamed = named !== undefined && (named.inboxId === input.inbox.id || input.caseProven === true);
+    const key = joinsNamed ? caseKey(input.caseId!) : input.newThread ? `new/${index}` : pairKey(input.residentId, input.inbox.id);
     const draft = current.get(key);
     if (!draft) {
       const decision = this.triage.decide({ inboxName: input.inbox.name, inboxDepartmentId: input.inbox.departmentId, text: input.text, subject: input.subject, serviceId: input.serviceId });

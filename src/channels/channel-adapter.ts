@@ -63,6 +63,11 @@ export interface InboundMessage {
    * is on this inbox and still takes messages; otherwise the usual threading applies.
    */
   caseId?: string;
+  /**
+   * The channel proved `caseId` (a reply address signed with our secret), so the message joins that case whichever
+   * inbox it is on: a web chat resident's emailed answer to our email follow-up returns to the chat's case.
+   */
+  caseProven?: boolean;
   /** Start a new case rather than join the resident's open one (an email that is not a reply to anything of ours). */
   newThread?: boolean;
   /** The service the resident said it is about (a web chat's pre-chat form): a new case is filed under it. */

@@ -183,6 +183,7 @@ export class IntakeService {
         subject: clean[i].subject,
         at: clean[i].at,
         caseId: msg.caseId,
+        caseProven: msg.caseProven,
         newThread: msg.newThread,
         serviceId: msg.serviceId,
       })),

@@ -117,8 +117,11 @@ export class EmailIntake {
     };
   }
 
-  /** The normalised record for intake. `caseId` is the case threading found (reply address or headers), if any. */
-  toInbound(email: ParsedEmail, inbox: InboxConfig, thread: { caseId?: string }): InboundMessage {
+  /**
+   * The normalised record for intake. `caseId` is the case threading found (reply address or headers), if any;
+   * `proven` when it came from our signed reply address.
+   */
+  toInbound(email: ParsedEmail, inbox: InboxConfig, thread: { caseId?: string; proven?: boolean }): InboundMessage {
     return {
       channel: Channel.Email,
       inboxId: inbox.id,
@@ -132,6 +135,7 @@ export class EmailIntake {
       sentAt: email.sentAt,
       threadKey: thread.caseId,
       caseId: thread.caseId,
+      caseProven: thread.proven,
       newThread: !thread.caseId,
     };
   }

@@ -83,7 +83,7 @@ export class EmailReceiver {
     }
     const caseId = target.caseId ?? (await this.caseFromHeaders(email, inbox)) ?? (await this.caseFromSubject(email, inbox));
     if (email.automatic === 'auto-reply') return this.autoReply(email, inbox, caseId);
-    const result = await this.intake.receive(this.parser.toInbound(email, inbox, { caseId }), inbox);
+    const result = await this.intake.receive(this.parser.toInbound(email, inbox, { caseId, proven: target.caseId !== undefined }), inbox);
     await this.threads.recordEmail({
       messageId: result.messageId,
       headerMessageId: email.messageId,
