@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { CaseStatus } from '../src/common/enum';
 import { DepartmentsService } from '../src/departments/departments.service';
 import { AutoAssignService } from '../src/routing/auto-assign.service';
-import { startTestApp, TestApp } from './support/app';
+import { closeInstances, startTestApp, TestApp } from './support/app';
 import { ConsoleClient, connectConsole } from './support/console-client';
 import { eventually } from './support/eventually';
 import { givenAgent, givenApiInbox, postApiMessage } from './support/given';
@@ -27,11 +27,7 @@ describe('Console across two app instances (Redis streams adapter)', () => {
     departments = Object.fromEntries((await a.get(DepartmentsService).list()).map((d) => [d.slug, d.id]));
   });
 
-  afterAll(async () => {
-    for (const s of sockets) s.close();
-    await b?.close();
-    await a?.close();
-  });
+  afterAll(() => closeInstances(sockets, [b, a]));
 
   async function connect(app: TestApp, who: Staff): Promise<ConsoleClient> {
     const client = await connectConsole(app.url, { token: who.token });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { InboxesService } from '../src/inboxes/inboxes.service';
-import { startTestApp, TestApp } from './support/app';
+import { closeInstances, startTestApp, TestApp } from './support/app';
 import { ConsoleClient, connectConsole } from './support/console-client';
 import { givenAgent } from './support/given';
 import { connectWidget, postSession, WidgetClient } from './support/widget-client';
@@ -23,11 +23,7 @@ describe('Web chat across two app instances (Redis)', () => {
     inboxToken = (await a.get(InboxesService).create({ channel: 'webchat', name: 'Cluster web chat', department: 'customer-services' })).token;
   });
 
-  afterAll(async () => {
-    for (const c of clients) c.close();
-    await b?.close();
-    await a?.close();
-  });
+  afterAll(() => closeInstances(clients, [b, a]));
 
   it('brings a reply sent from the other process to the widget, and the resident’s other tab there too', async () => {
     const session = (await postSession(a.url, { inbox: inboxToken })).body;

@@ -89,6 +89,15 @@ export class AttachmentService implements OnApplicationBootstrap {
     });
   }
 
+  /** Which of `ids` are on `caseId` and were stored by a source starting with `sourcePrefix`, in the order asked. */
+  async onCase(ids: string[], caseId: string, sourcePrefix: string): Promise<StoredAttachment[]> {
+    const rows = new Map((await this.attachments.findMany(ids.filter(isUuid))).map((r) => [r.id, r]));
+    return ids.flatMap((id) => {
+      const row = rows.get(id);
+      return row && row.case_id === caseId && row.source.startsWith(sourcePrefix) ? [toStored(row)] : [];
+    });
+  }
+
   async open(id: string): Promise<OpenedAttachment> {
     const attachment = isUuid(id) ? await this.attachments.find(id) : undefined;
     const bytes = attachment && (await this.attachments.bytes(id));
@@ -118,7 +127,17 @@ function toStored(row: AttachmentRow): StoredAttachment {
   return { id: row.id, filename: row.filename, contentType: row.content_type, size: row.size, url: attachmentUrl(row.id) };
 }
 
-const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/gif': 'gif', 'image/webp': 'webp', 'application/pdf': 'pdf' };
+const EXTENSIONS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'application/pdf': 'pdf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+  'application/vnd.oasis.opendocument.text': 'odt',
+  'application/vnd.oasis.opendocument.spreadsheet': 'ods',
+};
 
 /** A name safe to show and to put in Content-Disposition: no path, no control characters, not too long. */
 export function safeFilename(name: string | undefined, contentType: string): string {

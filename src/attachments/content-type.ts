@@ -3,6 +3,18 @@ import { fromBuffer } from 'file-type';
 /** What residents may send: images and PDFs. Channels may pass a wider list (Twilio's audio, email's documents). */
 export const RESIDENT_UPLOAD_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf'] as const;
 
+/**
+ * What staff may attach to a reply: the residents' types plus common office documents. file-type names the zip-based
+ * ones (docx, xlsx, odt, ods) by the entries inside the zip, so a renamed zip is not one of them.
+ */
+export const STAFF_UPLOAD_TYPES = [
+  ...RESIDENT_UPLOAD_TYPES,
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.oasis.opendocument.text',
+  'application/vnd.oasis.opendocument.spreadsheet',
+] as const;
+
 /** Types that have no magic number: accepted only when the bytes are valid UTF-8 text without control bytes. */
 const TEXT_TYPES = new Set(['text/plain', 'text/csv', 'text/calendar', 'text/vcard']);
 

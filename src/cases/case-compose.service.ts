@@ -52,6 +52,13 @@ export class CaseComposeService {
     return kase && canSeeCase(actor, kase) ? kase : undefined;
   }
 
+  /** Why a reply on this case cannot carry files: its channel does not send them (undefined: it does). */
+  attachmentRefusal(kase: CaseRow): string | undefined {
+    const known = this.channels.channels().includes(kase.channel);
+    if (known && this.channels.get(kase.channel).sendsAttachments) return undefined;
+    return `${kase.channel} replies cannot carry attachments from the hub (only email and web chat send them); send the text alone`;
+  }
+
   /** `withRefusal: false` leaves out the opt-out question (the console shows the opt-out from the case itself). */
   async conditions(kase: CaseRow, withRefusal = true): Promise<ReplyConditions> {
     if (!this.channels.channels().includes(kase.channel)) return { options: FREE_TEXT };

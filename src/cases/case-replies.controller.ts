@@ -1,10 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, UploadedFile, UseGuards, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { memoryStorage } from 'multer';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ATTACHMENT_MAX_BYTES } from '../attachments/attachment.service';
 import type { Actor } from '../auth/actor';
 import { CurrentAgent } from '../auth/decorators';
 import { StaffGuard } from '../auth/staff.guard';
 import { DtoPipe } from '../common/dto.pipe';
-import { CaseReplyDto, CaseTextDto } from './case-replies.dto';
+import { HubError } from '../common/errors';
+import { CaseAttachmentsService } from './case-attachments.service';
+import { CaseAttachmentDto, CaseReplyDto, CaseTextDto } from './case-replies.dto';
 import { MessageDto, toMessageDto } from './case-query.dto';
 import { CaseComposeService } from './case-compose.service';
 import { CaseReplyService } from './case-reply.service';
@@ -18,6 +23,7 @@ export class CaseRepliesController {
   constructor(
     private readonly replies: CaseReplyService,
     private readonly compose: CaseComposeService,
+    private readonly files: CaseAttachmentsService,
   ) {}
 
   @Get('compose-options')
@@ -27,13 +33,28 @@ export class CaseRepliesController {
     return toComposeOptionsView(await this.compose.options(actor, caseId));
   }
 
+  @Post('attachments')
+  @HttpCode(201)
+  @ApiConsumes('multipart/form-data')
+  @ApiOperation({ summary: 'A file for a reply (multipart field "file"): images, PDF, docx, xlsx, odt, ods, 10 MB, typed from its bytes' })
+  @ApiResponse({ status: 201, description: '{ attachment: { id, filename, contentType, size, url } }; name it in the reply’s attachmentIds' })
+  @ApiResponse({ status: 404, description: 'No such case, or outside your departments' })
+  @ApiResponse({ status: 413, description: 'Over 10 MB' })
+  @ApiResponse({ status: 415, description: 'Content not allowed, whatever the name says' })
+  @UseInterceptors(FileInterceptor('file', { storage: memoryStorage(), limits: { fileSize: ATTACHMENT_MAX_BYTES, files: 1, fields: 5 } }))
+  async attach(@CurrentAgent() actor: Actor, @Param('id') caseId: string, @UploadedFile() file: Express.Multer.File | undefined): Promise<{ attachment: CaseAttachmentDto }> {
+    if (!file) throw HubError.validation('file: a multipart field named "file" is required', { field: 'file' });
+    const stored = await this.files.upload(actor, caseId, file);
+    return { attachment: { id: stored.id, filename: stored.filename, contentType: stored.contentType, size: stored.size, url: stored.url } };
+  }
+
   @Post('replies')
   @HttpCode(201)
   @ApiOperation({ summary: 'Reply to the resident on the case’s channel: stored as queued, delivered in the background' })
   @ApiBody({ type: CaseReplyDto })
   @ApiResponse({ status: 201, type: MessageDto })
-  @ApiResponse({ status: 400, description: 'text missing, blank or over 4000 characters; both text and templateId; no such template' })
-  @ApiResponse({ status: 409, description: 'The case is closed; the resident opted out; free text outside the WhatsApp window' })
+  @ApiResponse({ status: 400, description: 'text missing, blank or over 4000 characters; both text and templateId; no such template; an attachmentId not staff’s file on this case; over 5 files' })
+  @ApiResponse({ status: 409, description: 'The case is closed; the resident opted out; free text outside the WhatsApp window; attachments on a channel that cannot send them' })
   async reply(@CurrentAgent() actor: Actor, @Param('id') caseId: string, @Body(DtoPipe) dto: CaseReplyDto): Promise<MessageDto> {
     return toMessageDto(await this.replies.send(actor, caseId, dto));
   }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { REPLY_ATTACHMENTS_MAX } from './case-attachments.service';
 import { STAFF_TEXT_MAX } from './case-reply.service';
 
 /** A reply to the resident or an internal note. The answer is the stored message (MessageDto). */
@@ -22,4 +23,20 @@ export class CaseReplyDto {
   @MinLength(1)
   @MaxLength(600)
   templateId?: string;
+
+  @ApiProperty({ required: false, type: [String], description: 'Up to 5 files staff attached to this case (POST …/attachments); email and web chat only' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(REPLY_ATTACHMENTS_MAX)
+  @IsUUID('all', { each: true, message: 'attachmentIds must be attachment ids (uuid)' })
+  attachmentIds?: string[];
+}
+
+/** A file staff attached to a case, for a reply to send. */
+export class CaseAttachmentDto {
+  @ApiProperty() id: string;
+  @ApiProperty() filename: string;
+  @ApiProperty({ description: 'Sniffed from the bytes' }) contentType: string;
+  @ApiProperty() size: number;
+  @ApiProperty({ description: 'Where staff open it' }) url: string;
 }

@@ -9,6 +9,8 @@ import { Db, Tx } from '../database/db';
 import { redactCardData } from '../intake/redaction';
 import { MessageRow } from '../messages/message.repository';
 import { MessagesService } from '../messages/messages.service';
+import { StoredAttachment } from '../attachments/attachment.service';
+import { CaseAttachmentsService } from './case-attachments.service';
 import { CaseClaimService } from './case-claim.service';
 import { CaseComposeService } from './case-compose.service';
 import { CaseRepository, CaseRow } from './case.repository';
@@ -44,48 +46,55 @@ export class CaseReplyService {
     private readonly audit: AuditService,
     private readonly claims: CaseClaimService,
     private readonly compose: CaseComposeService,
+    private readonly files: CaseAttachmentsService,
   ) {}
 
-  /** A reply as the API and the console send it: typed `text` or an approved template's `templateId`, not both. */
-  send(actor: Actor, caseId: string, reply: { text?: string; templateId?: string }): Promise<MessageRow> {
+  /**
+   * A reply as the API and the console send it: typed `text` or an approved template's `templateId`, not both, with
+   * the files staff attached to the case that `attachmentIds` names (CaseAttachmentsService).
+   */
+  send(actor: Actor, caseId: string, reply: { text?: string; templateId?: string; attachmentIds?: unknown }): Promise<MessageRow> {
     if (reply.text !== undefined && reply.templateId !== undefined) throw HubError.validation('Send either text or templateId, not both', { field: 'templateId' });
-    return reply.templateId !== undefined ? this.replyWithTemplate(actor, caseId, reply.templateId) : this.reply(actor, caseId, reply.text as string);
+    return reply.templateId !== undefined
+      ? this.replyWithTemplate(actor, caseId, reply.templateId, reply.attachmentIds)
+      : this.reply(actor, caseId, reply.text as string, reply.attachmentIds);
   }
 
   /**
    * A typed reply. Where the channel takes only approved templates now (WhatsApp past 24 hours) it is refused here,
    * unless it is exactly one of the templates as offered (filled in for this case).
    */
-  async reply(actor: Actor, caseId: string, text: string): Promise<MessageRow> {
+  async reply(actor: Actor, caseId: string, text: string, attachmentIds?: unknown): Promise<MessageRow> {
     const clean = staffText(text);
-    const options = await this.refuseUnreachable(actor, caseId);
+    const options = await this.refuseUnreachable(actor, caseId, attachmentIds);
     if (options && !options.freeText && !options.templates.some((t) => t.text === clean.text)) {
       throw HubError.conflict(`Reply not sent: ${options.reason ?? 'only an approved template can be sent now'}`, {
         reason: 'templates-only',
         templates: options.templates.map((t) => t.id),
       });
     }
-    return this.storeReply(actor, caseId, clean);
+    return this.storeReply(actor, caseId, clean, options && (await this.files.forReply(caseId, attachmentIds)));
   }
 
   /**
    * One of the case's approved templates (by id, or by name), sent through the delivery pipeline. The stored message
    * is the template's text as the resident reads it; the channel recognises it at delivery and sends the template.
    */
-  async replyWithTemplate(actor: Actor, caseId: string, templateId: string): Promise<MessageRow> {
-    const options = await this.refuseUnreachable(actor, caseId);
+  async replyWithTemplate(actor: Actor, caseId: string, templateId: string, attachmentIds?: unknown): Promise<MessageRow> {
+    const options = await this.refuseUnreachable(actor, caseId, attachmentIds);
     if (!options) throw HubError.notFound('Case', caseId);
     const template = options.templates.find((t) => t.id === templateId) ?? options.templates.find((t) => t.name === templateId);
     if (!template) throw HubError.validation(`templateId: ${noSuchTemplate(templateId, options.templates)}`, { field: 'templateId' });
-    return this.storeReply(actor, caseId, staffText(template.text));
+    return this.storeReply(actor, caseId, staffText(template.text), await this.files.forReply(caseId, attachmentIds));
   }
 
-  private storeReply(actor: Actor, caseId: string, clean: StaffText): Promise<MessageRow> {
+  /** `files`: checked before the transaction, as they are read on the pool (the embedded database has one connection). */
+  private storeReply(actor: Actor, caseId: string, clean: StaffText, files: StoredAttachment[] = []): Promise<MessageRow> {
     return this.db.transaction(async (tx) => {
       const locked = await this.lockWorkable(tx, actor, caseId);
       if (locked.status === CaseStatus.Closed) throw closedCase(locked);
       const kase = await this.claims.ensureOwner(tx, actor, locked);
-      const message = await this.store(tx, actor, kase, MessageDirection.Outbound, clean);
+      const message = await this.store(tx, actor, kase, MessageDirection.Outbound, clean, files);
       const stamped = await this.caseRows.markFirstResponse(tx.manager, kase.id, message.created_at);
       if (kase.status === CaseStatus.New && kase.assignee_id === actor.id) {
         await this.cases.changeStatus(tx, kase.id, CaseStatus.Open);
@@ -110,10 +119,12 @@ export class CaseReplyService {
    * database has one); a STOP landing in between is still caught when the delivery job sends. Answers what may be
    * sent (free text, templates), or undefined for a case the actor may not see (the transaction answers NotFound).
    */
-  private async refuseUnreachable(actor: Actor, caseId: string) {
+  private async refuseUnreachable(actor: Actor, caseId: string, attachmentIds?: unknown) {
     const kase = await this.compose.visibleCase(actor, caseId);
     if (!kase) return undefined;
     if (kase.status === CaseStatus.Closed) throw closedCase(kase);
+    const noFiles = Array.isArray(attachmentIds) && attachmentIds.length ? this.compose.attachmentRefusal(kase) : undefined;
+    if (noFiles) throw HubError.conflict(`Reply not sent: ${noFiles}`, { reason: 'attachments-unsupported', channel: kase.channel });
     const { refusal, options } = await this.compose.conditions(kase);
     if (refusal) throw HubError.conflict(`Reply not sent: ${refusal}`, { reason: 'recipient-unreachable', channel: kase.channel });
     return options;
@@ -126,13 +137,14 @@ export class CaseReplyService {
     return kase;
   }
 
-  private async store(tx: Tx, actor: Actor, kase: CaseRow, direction: MessageDirection.Outbound | MessageDirection.Note, clean: StaffText): Promise<MessageRow> {
+  private async store(tx: Tx, actor: Actor, kase: CaseRow, direction: MessageDirection.Outbound | MessageDirection.Note, clean: StaffText, files: StoredAttachment[] = []): Promise<MessageRow> {
     const message = await this.messages.addStaffMessage(tx, {
       caseId: kase.id,
       channel: kase.channel,
       direction,
       authorAgentId: actor.id,
       text: clean.text,
+      attachments: files,
       redactions: clean.redactions,
     });
     if (clean.redactions) {

@@ -74,13 +74,18 @@ export interface InboundMessage {
   serviceId?: string;
 }
 
+/** A file an agent attached to a reply, with its bytes loaded by the delivery service (adapters never read the store). */
+export interface OutboundAttachment extends AttachmentMeta {
+  content?: Buffer;
+}
+
 export interface OutboundMessage {
   messageId: string;
   caseId: string;
   caseReference: string;
   to: { address: string; name?: string | null };
   text: string;
-  attachments: AttachmentMeta[];
+  attachments: OutboundAttachment[];
   sentAt: Date;
 }
 
@@ -93,6 +98,11 @@ export interface DeliveryStatusUpdate {
 
 export interface ChannelAdapter {
   readonly channel: Channel;
+  /**
+   * Whether send() carries OutboundMessage.attachments to the resident. Not set: a reply with attachments is refused
+   * before it is stored (the SMS, WhatsApp and Meta APIs fetch media from a public URL, which the hub does not offer).
+   */
+  readonly sendsAttachments?: boolean;
   /** Throws HubError('SignatureInvalid') on a forged or unsigned request. */
   verify(req: RawRequest, inbox: InboxConfig): void;
   /** Throws HubError('Validation') naming the bad field. */

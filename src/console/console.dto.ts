@@ -73,6 +73,10 @@ export class ReplyDto extends CaseIdDto {
   @ValidateIf((o: ReplyDto) => o.text === undefined) @IsString() @MinLength(1) @MaxLength(600)
   templateId?: string;
 
+  /** Files staff attached to the case (POST /api/v1/cases/:id/attachments), at most 5. */
+  @IsOptional() @IsArray() @ArrayMaxSize(5) @IsUUID('all', { each: true, message: 'attachmentIds must be attachment ids (uuid)' })
+  attachmentIds?: string[];
+
   /** The client's own id for the reply, echoed in the ack (to match an optimistic bubble). */
   @IsOptional() @IsString() @MaxLength(100)
   clientId?: string;

@@ -148,7 +148,7 @@ export class ConsoleService {
 
   /** Into the delivery pipeline on the case's channel (queued now, status events follow); owner only. */
   async reply(actor: Actor, dto: ReplyDto): Promise<{ message: MessageView; clientId?: string }> {
-    const message = await this.replies.send(actor, dto.caseId, { text: dto.text, templateId: dto.templateId });
+    const message = await this.replies.send(actor, dto.caseId, { text: dto.text, templateId: dto.templateId, attachmentIds: dto.attachmentIds });
     return { message: await this.viewOf(message), ...(dto.clientId === undefined ? {} : { clientId: dto.clientId }) };
   }
 

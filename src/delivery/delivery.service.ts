@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { OnEvent } from '@nestjs/event-emitter';
-import { OutboundMessage, PermanentDeliveryError, TransientDeliveryError } from '../channels/channel-adapter';
+import { AttachmentMeta, OutboundAttachment, OutboundMessage, PermanentDeliveryError, TransientDeliveryError } from '../channels/channel-adapter';
+import { AttachmentService } from '../attachments/attachment.service';
 import { ChannelRegistry } from '../channels/channel-registry';
 import { CasesService } from '../cases/cases.service';
 import { Channel, DeliveryStatus, MessageDirection } from '../common/enum';
@@ -45,6 +46,7 @@ export class DeliveryService implements OnApplicationBootstrap {
     private readonly metrics: MetricsService,
     private readonly audit: AuditService,
     private readonly env: Env,
+    private readonly files: AttachmentService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -128,10 +130,22 @@ export class DeliveryService implements OnApplicationBootstrap {
       caseReference: kase.reference,
       to: { address: to.address, name: to.display_name },
       text: message.text,
-      attachments: message.attachments,
+      attachments: await this.withContent(message.attachments ?? []),
       sentAt: message.created_at,
     };
     return this.channels.get(message.channel).send(outbound, inbox);
+  }
+
+  /** The stored bytes of each file the reply carries, so the adapter sends them without reading the store itself. */
+  private async withContent(attachments: AttachmentMeta[]): Promise<OutboundAttachment[]> {
+    const loaded: OutboundAttachment[] = [];
+    for (const a of attachments) {
+      if (!a.id) throw new PermanentDeliveryError(`Attachment "${a.filename}" was never stored, so it cannot be sent`);
+      const opened = await this.files.open(a.id).catch(() => undefined);
+      if (!opened) throw new PermanentDeliveryError(`Attachment "${a.filename}" is no longer stored, so it cannot be sent`);
+      loaded.push({ ...a, content: opened.bytes });
+    }
+    return loaded;
   }
 
   private async onSendError(message: MessageRow, e: unknown, ctx: JobContext): Promise<void> {

@@ -71,3 +71,15 @@ function embeddedQuery(app: INestApplication): TestDatabase['query'] {
   const ds = app.get(DataSource);
   return (sql, params) => ds.query(sql, params as unknown[]);
 }
+
+/**
+ * Closes clients, then hub instances that share one Redis. A disconnect sets off work across instances (presence
+ * going offline asks every instance for the agent's sockets through Redis); closing an instance's Redis while that
+ * is in flight leaves a rejected command nobody awaits, which fails the test file. So the disconnects are given
+ * time to be handled first.
+ */
+export async function closeInstances(clients: Array<{ close(): void }>, apps: Array<TestApp | undefined>): Promise<void> {
+  for (const c of clients) c.close();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  for (const app of apps) await app?.close();
+}

@@ -1,4 +1,4 @@
-import { Agent, Attachment, CaseSummary, Department, MessageView } from './protocol';
+import { Agent, Attachment, CaseSummary, Department, MessageView, ReplyFile } from './protocol';
 
 /** The few REST calls the page makes: sign-in and sign-out, who am I, the department list, older cases. */
 
@@ -23,11 +23,13 @@ export function token(): string | undefined {
 /** Exported for the supervisor page, which shares the console's sign-in and token. */
 export async function call<T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
   const headers: Record<string, string> = { accept: 'application/json', 'x-requested-with': 'XMLHttpRequest' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // A form (a file upload) sets its own multipart content type, boundary included.
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers['content-type'] = 'application/json';
   if (bearer) headers.authorization = `Bearer ${bearer}`;
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : form ? body : JSON.stringify(body) });
   } catch {
     return { status: 0, body: undefined as T, error: 'The hub cannot be reached. Check your connection and try again.' };
   }
@@ -46,6 +48,13 @@ export const login = (email: string, password: string) => call<{ token: string; 
 export const me = () => call<Agent>('GET', '/api/v1/auth/me');
 export const logout = () => call<void>('POST', '/api/v1/auth/logout');
 export const departments = () => call<Department[]>('GET', '/api/v1/departments');
+
+/** A file for a reply on the case, stored by the hub (typed from its bytes) until the reply names it. */
+export function uploadCaseAttachment(caseId: string, file: File) {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  return call<{ attachment: ReplyFile }>('POST', `/api/v1/cases/${encodeURIComponent(caseId)}/attachments`, form);
+}
 
 interface RestMessage {
   id: string;

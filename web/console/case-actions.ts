@@ -1,4 +1,6 @@
+import { uploadCaseAttachment } from './api';
 import { CaseActions, CaseView } from './case-view';
+import { uploadError } from './reply-files';
 import { Connection } from './connection';
 import { Ack, CaseSummary, MessageView } from './protocol';
 import { QueueView } from './queue';
@@ -74,7 +76,12 @@ export function caseActions(deps: CaseActionDeps): CaseActions {
       return null;
     },
     // clientId lets the hub recognise a reply sent twice (a double press, a retried command).
-    reply: async (text) => textAck(await deps.conn().command('case:reply', { caseId: current().caseId, text, clientId: crypto.randomUUID?.() })),
+    reply: async (text, attachmentIds) =>
+      textAck(await deps.conn().command('case:reply', { caseId: current().caseId, text, attachmentIds: attachmentIds.length ? attachmentIds : undefined, clientId: crypto.randomUUID?.() })),
+    attach: async (file) => {
+      const res = await uploadCaseAttachment(current().caseId, file);
+      return res.status === 201 ? { attachment: res.body.attachment } : { error: uploadError(file, res.status, res.error) };
+    },
     note: async (text) => textAck(await deps.conn().command('case:note', { caseId: current().caseId, text })),
     sendTemplate: async (templateId) => textAck(await deps.conn().command('case:reply', { caseId: current().caseId, templateId, clientId: crypto.randomUUID?.() })),
     refreshCompose: async () => {

@@ -5,6 +5,7 @@ import { button, characterCount, errorMessage, select, warning } from './govuk';
 import { CannedReply, CaseSummary, Channel, ComposeOptions } from './protocol';
 import { Store } from './state';
 import { TemplatePicker, windowText } from './template-picker';
+import { FILE_CHANNELS, ReplyFiles, UploadResult } from './reply-files';
 import { smsSegments } from '../../src/channels/twilio/sms-segments';
 
 /** The hub refuses longer texts (REST and socket alike). */
@@ -54,7 +55,10 @@ export function replyProblem(c: CaseSummary, store: Store, connected: boolean): 
 }
 
 export interface ComposerActions {
-  reply(text: string): Promise<string | null>;
+  /** `attachmentIds`: files uploaded with attach(), sent with the reply. */
+  reply(text: string, attachmentIds: string[]): Promise<string | null>;
+  /** Uploads a file for the reply (email and web chat cases). */
+  attach(file: File): Promise<UploadResult>;
   note(text: string): Promise<string | null>;
   fix(fix: ReplyFix): void;
   canned(cannedId: string): Promise<string | null>;
@@ -81,6 +85,7 @@ export class Composer {
   private readonly picker: TemplatePicker;
   private readonly windowHint: HTMLElement;
   private composeTimer: number | undefined;
+  private readonly files: ReplyFiles | null;
 
   constructor(
     private readonly actions: ComposerActions,
@@ -90,6 +95,7 @@ export class Composer {
     this.warningArea = h('div', { id: 'reply-warning', class: 'hub-reply-warning' });
     this.cannedArea = h('div', { class: 'hub-canned', id: 'canned-area' });
     this.windowHint = h('p', { class: 'govuk-hint hub-reply-window', id: 'reply-window', hidden: true });
+    this.files = FILE_CHANNELS.includes(channel) ? new ReplyFiles((file) => this.actions.attach(file)) : null;
     this.picker = new TemplatePicker(channel, (id) => this.actions.sendTemplate(id), () => (this.problem?.blocking ? this.problem.text : null));
     this.root = h(
       'div',
@@ -106,6 +112,7 @@ export class Composer {
           this.windowHint,
           this.cannedArea,
           this.replyGroup(),
+          this.files?.root,
           h('div', { class: 'govuk-button-group' }, button('Send reply', { id: 'reply-send', type: 'submit' })),
         ),
       ),
@@ -260,13 +267,16 @@ export class Composer {
     if (this.problem?.blocking) return this.showReplyError(this.problem.text);
     if (!text) return this.showReplyError('Enter a reply');
     if (text.length > TEXT_MAX) return this.showReplyError(`Reply must be ${TEXT_MAX} characters or fewer`);
+    const waiting = this.files?.pending();
+    if (waiting) return this.showReplyError(waiting);
     const send = document.getElementById('reply-send') as HTMLButtonElement;
     send.disabled = true;
     this.stopTyping();
-    const error = await this.actions.reply(text);
+    const error = await this.actions.reply(text, this.files?.ids() ?? []);
     send.disabled = false;
     if (error) return this.showReplyError(error);
     this.showReplyError(null);
+    this.files?.clear();
     textarea.value = '';
     textarea.dispatchEvent(new Event('input', { bubbles: true }));
     textarea.focus();

@@ -39,10 +39,20 @@ export interface CaseSummary {
 }
 
 export interface Attachment {
+  id?: string;
   filename?: string;
   contentType?: string;
   size?: number;
   url?: string;
+}
+
+/** A file staff attached to a case for a reply (POST /api/v1/cases/:id/attachments). */
+export interface ReplyFile {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  url: string;
 }
 
 export interface MessageView {
@@ -140,7 +150,7 @@ export interface Commands {
   'case:colleagues': [{ caseId: string; departmentId?: string }, { departmentId: string; agents: Colleague[] }];
   'case:status': [{ caseId: string; status: Exclude<CaseStatus, 'new'> }, { case: CaseSummary }];
   'case:priority': [{ caseId: string; priority: Priority }, { case: CaseSummary }];
-  'case:reply': [{ caseId: string; text?: string; templateId?: string; clientId?: string }, { message: MessageView }];
+  'case:reply': [{ caseId: string; text?: string; templateId?: string; attachmentIds?: string[]; clientId?: string }, { message: MessageView }];
   'case:note': [{ caseId: string; text: string }, { message: MessageView }];
   'case:canned': [{ caseId: string; cannedId: string }, { text: string }];
   'canned:list': [{ departmentId?: string }, { replies: CannedReply[] }];

@@ -154,7 +154,8 @@ export class Transcript {
       (m.attachments ?? []).map((a) => {
         const name = a.filename || 'Attachment';
         const size = typeof a.size === 'number' ? ` (${Math.max(1, Math.round(a.size / 1024))} KB)` : '';
-        const safeUrl = a.url && /^https?:\/\//i.test(a.url) ? a.url : null;
+        // The provider's https URL, or the hub's own copy (opened with the staff session cookie).
+        const safeUrl = a.url && (/^https?:\/\//i.test(a.url) || /^\/api\/v1\/attachments\/[0-9a-f-]{36}$/i.test(a.url)) ? a.url : null;
         return h('li', null, safeUrl ? h('a', { class: 'govuk-link', href: safeUrl, rel: 'noopener noreferrer', target: '_blank' }, `${name}${size} (opens in new tab)`) : `${name}${size}`);
       }),
     );

@@ -41,6 +41,7 @@ interface InboxSmtp {
 @ChannelAdapterProvider()
 export class EmailChannelAdapter implements ChannelAdapter, OnApplicationShutdown {
   readonly channel = Channel.Email;
+  readonly sendsAttachments = true;
   private readonly transports = new Map<string, Transporter<SMTPTransport.SentMessageInfo>>();
 
   constructor(
@@ -74,6 +75,7 @@ export class EmailChannelAdapter implements ChannelAdapter, OnApplicationShutdow
         date: msg.sentAt,
         text: msg.text,
         html: simpleHtml(msg.text),
+        attachments: mailAttachments(msg),
         headers: { 'X-Hub-Case-Reference': msg.caseReference, ...automatic },
       });
     } catch (e) {
@@ -101,6 +103,15 @@ export class EmailChannelAdapter implements ChannelAdapter, OnApplicationShutdow
     }
     return transport;
   }
+}
+
+/** The reply's files as MIME parts; a file without its bytes fails the send for good rather than going missing. */
+function mailAttachments(msg: OutboundMessage): Array<{ filename: string; contentType: string; content: Buffer }> | undefined {
+  if (!msg.attachments.length) return undefined;
+  return msg.attachments.map((a) => {
+    if (!a.content) throw new PermanentDeliveryError(`Attachment "${a.filename}" came without its bytes`);
+    return { filename: a.filename, contentType: a.contentType, content: a.content };
+  });
 }
 
 function smtpUrlOptions(url: string): SMTPTransport.Options {

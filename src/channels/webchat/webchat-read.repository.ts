@@ -201,6 +201,15 @@ export class WebchatReadRepository {
     return rows.length > 0;
   }
 
+  /** Whether a reply on the case carries the file (staff's uploads reach the resident only once sent). */
+  async isSentOnCase(caseId: string, attachmentId: string): Promise<boolean> {
+    const rows = await this.db.manager.query(
+      `SELECT 1 FROM message WHERE case_id = $1 AND direction = 'outbound' AND attachments @> jsonb_build_array(jsonb_build_object('id', $2::text)) LIMIT 1`,
+      [caseId, attachmentId],
+    );
+    return rows.length > 0;
+  }
+
   async now(): Promise<string> {
     const rows = await this.db.manager.query(`SELECT ${exactTime('clock_timestamp()')} AS at`);
     return rows[0].at;

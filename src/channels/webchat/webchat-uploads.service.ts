@@ -32,13 +32,15 @@ export class WebchatUploads {
     return { id: stored.id, filename: stored.filename, contentType: stored.contentType, size: stored.size };
   }
 
-  /** The file, if it is the visitor's own upload or on a case of theirs; NotFound otherwise (never "forbidden": no hint it exists). */
+  /** The file, if it is the visitor's own upload, or on a case of theirs (staff's once sent); NotFound otherwise (never "forbidden": no hint it exists). */
   async open(token: string | undefined, id: string): Promise<OpenedAttachment> {
     const visitor = await this.sessions.identify(token);
     const opened = await this.attachments.open(id);
     const caseId = opened.attachment.case_id;
     const mine = caseId ? await this.reads.isCaseOf(caseId, visitor.address, visitor.inbox.id) : opened.attachment.source === uploadSource(visitor.visitorId);
-    if (!mine) throw HubError.notFound('Attachment', id);
+    // A file staff attached but have not sent yet is theirs alone: the resident sees it once a reply carries it.
+    const shown = mine && (!caseId || !opened.attachment.source.startsWith('staff:') || (await this.reads.isSentOnCase(caseId, id)));
+    if (!shown) throw HubError.notFound('Attachment', id);
     return opened;
   }
 }

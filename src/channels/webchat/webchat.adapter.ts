@@ -23,6 +23,8 @@ import { toWidgetMessage } from './webchat.views';
 @ChannelAdapterProvider()
 export class WebchatChannelAdapter implements ChannelAdapter {
   readonly channel = Channel.Webchat;
+  /** The widget fetches a reply's files from /webchat/v1/attachments/<id> with the visitor's token (WebchatUploads.open). */
+  readonly sendsAttachments = true;
   /**
    * Replies pushed by this process, waiting for their `sent` to be committed (true: a widget was open). Until then a
    * reply has no provider id, so its `delivered` and a `read` the widget reported meanwhile are applied after `sent`.
