@@ -54,11 +54,10 @@ export function metaStatusesFor(req: RawRequest, graph: GraphClient, channel: Ch
 }
 
 /**
- * Messenger and Instagram: one Page (or Instagram account) is one inbox, its id the inbox address; the inbox's
- * settings hold `pageAccessToken`, optionally `pageId` (the id to send from, default the address) and
- * `humanAgentTag: true` where the app is approved to answer with the HUMAN_AGENT tag for up to 7 days.
+ * What every Meta adapter does alike: one app secret signs every webhook, and one parser reads the entries of all
+ * three products; only sending differs.
  */
-abstract class MetaPageAdapter implements ChannelAdapter {
+export abstract class MetaWebhookAdapter implements ChannelAdapter {
   abstract readonly channel: Channel;
 
   constructor(protected readonly options: MetaAdapterOptions) {}
@@ -74,6 +73,16 @@ abstract class MetaPageAdapter implements ChannelAdapter {
   parseStatus(req: RawRequest, inbox: InboxConfig): DeliveryStatusUpdate[] {
     return metaStatusesFor(req, this.options.graph, this.channel, inbox);
   }
+
+  abstract send(msg: OutboundMessage, inbox: InboxConfig): Promise<{ providerMessageId: string }>;
+}
+
+/**
+ * Messenger and Instagram: one Page (or Instagram account) is one inbox, its id the inbox address; the inbox's
+ * settings hold `pageAccessToken`, optionally `pageId` (the id to send from, default the address) and
+ * `humanAgentTag: true` where the app is approved to answer with the HUMAN_AGENT tag for up to 7 days.
+ */
+abstract class MetaPageAdapter extends MetaWebhookAdapter {
 
   async send(msg: OutboundMessage, inbox: InboxConfig): Promise<{ providerMessageId: string }> {
     const token = inbox.settings.pageAccessToken;

@@ -1,18 +1,14 @@
 import { Channel } from '../../common/enum';
 import {
-  ChannelAdapter,
   ComposeContext,
   ComposeOptions,
   ComposeTemplate,
-  DeliveryStatusUpdate,
-  InboundMessage,
   InboxConfig,
   OutboundMessage,
   PermanentDeliveryError,
-  RawRequest,
 } from '../channel-adapter';
 import { GraphError, GraphRequestError, toDeliveryError } from './graph-client';
-import { MetaAdapterOptions, metaMessagesFor, metaStatusesFor, splitText, verifyMetaRequest } from './meta-page.adapter';
+import { MetaWebhookAdapter, splitText } from './meta-page.adapter';
 import { waIdOf } from './meta-webhook';
 import { fillReference, outsideWindowReason, windowOptions } from '../whatsapp-window';
 
@@ -30,22 +26,8 @@ export function isWhatsappCloudInbox(inbox: Pick<InboxConfig, 'channel' | 'setti
  * isWhatsappCloudInbox). Inbound arrives on /channels/meta (MetaWebhookService) whichever adapter is registered.
  * Inbox: address = phone_number_id, settings.accessToken = a system-user token with whatsapp_business_messaging.
  */
-export class WhatsappCloudAdapter implements ChannelAdapter {
+export class WhatsappCloudAdapter extends MetaWebhookAdapter {
   readonly channel = Channel.Whatsapp;
-
-  constructor(private readonly options: MetaAdapterOptions) {}
-
-  verify(req: RawRequest): void {
-    verifyMetaRequest(req, this.options.appSecret);
-  }
-
-  parseInbound(req: RawRequest, inbox: InboxConfig): InboundMessage[] {
-    return metaMessagesFor(req, this.options.graph, Channel.Whatsapp, inbox);
-  }
-
-  parseStatus(req: RawRequest, inbox: InboxConfig): DeliveryStatusUpdate[] {
-    return metaStatusesFor(req, this.options.graph, Channel.Whatsapp, inbox);
-  }
 
   async send(msg: OutboundMessage, inbox: InboxConfig): Promise<{ providerMessageId: string }> {
     const token = inbox.settings.accessToken;
