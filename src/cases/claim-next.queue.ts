@@ -7,6 +7,7 @@ import { Db, Tx } from '../database/db';
 import { PendingEvent } from '../events/hub-events';
 import { CaseClaimRepository } from './case-claim.repository';
 import { CaseRow } from './case.repository';
+import { GroupQueue } from '../common/batch-loader';
 
 /** Why a claim of the next waiting case gave nothing. */
 export type Refusal = { refused: 'nothing waiting' } | { refused: 'at capacity'; load: number; capacity: number };
@@ -52,10 +53,7 @@ interface Request {
 @Injectable()
 export class ClaimNextQueue {
   private readonly logger = new Logger('ClaimNext');
-  private readonly waiting: Request[] = [];
-  private inFlight = 0;
-  private scheduled = false;
-  private readonly inFlightMax: number;
+  private readonly batches: GroupQueue<Request>;
 
   constructor(
     private readonly db: Db,
@@ -64,30 +62,15 @@ export class ClaimNextQueue {
     env: Env,
   ) {
     // The embedded database has one connection and runs one transaction at a time: one batch after another there.
-    this.inFlightMax = env.DATABASE_URL ? Math.max(1, Math.min(IN_FLIGHT_MAX, env.DATABASE_POOL_SIZE - 2)) : 1;
+    const inFlightMax = env.DATABASE_URL ? Math.max(1, Math.min(IN_FLIGHT_MAX, env.DATABASE_POOL_SIZE - 2)) : 1;
+    // Claims read from other sockets in the same turn join one batch; claims read meanwhile start the next batch
+    // without waiting for this one's commit.
+    this.batches = new GroupQueue((batch) => this.commit(batch), { maxGroup: BATCH_MAX, maxRunning: inFlightMax });
   }
 
   claim<V = never>(agentId: string, departmentIds: string[] | null, view?: ClaimedView<V>): Promise<Claimed<V> | Refusal> {
     return new Promise<Claimed<V> | Refusal>((resolve, reject) => {
-      this.waiting.push({ agentId, departmentIds, view, resolve: resolve as Request['resolve'], reject });
-      this.pump();
-    });
-  }
-
-  private pump(): void {
-    if (this.scheduled || this.inFlight >= this.inFlightMax || this.waiting.length === 0) return;
-    this.scheduled = true;
-    // One turn of the event loop first: claims read from other sockets in the same turn join this batch.
-    setImmediate(() => {
-      this.scheduled = false;
-      const batch = this.waiting.splice(0, BATCH_MAX);
-      if (!batch.length) return;
-      this.inFlight++;
-      void this.commit(batch).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
-      this.pump(); // claims read meanwhile start the next batch without waiting for this one's commit
+      this.batches.push({ agentId, departmentIds, view, resolve: resolve as Request['resolve'], reject });
     });
   }
 

@@ -39,34 +39,63 @@ export class BatchLoader<K, V> {
 }
 
 /**
- * Collects the items submitted in one turn of the event loop and hands them to `run` together (one statement for a
- * burst of writes instead of one transaction each); each caller gets its own item's result. A failure of the batch
- * fails every item of it.
+ * Group commit for any unit of work: items pushed in one turn of the event loop wait for the end of that turn and go
+ * to `run` together, at most `maxGroup` at a time, with at most `maxRunning` groups in flight; when a group ends, what
+ * arrived meanwhile starts at once. Waiting for the rest of the turn matters: the answers of one group come back as a
+ * burst of new requests, and taking the first of them alone into a free slot would cost a whole transaction for one
+ * item. Adds no timer, only the rest of the turn. `run` settles its items itself and must not reject.
  */
-export class TurnBatcher<I, O> {
-  private pending: Array<{ item: I; resolve(o: O): void; reject(e: unknown): void }> = [];
+export class GroupQueue<I> {
+  private readonly waiting: I[] = [];
+  private running = 0;
+  private scheduled = false;
 
   constructor(
-    private readonly run: (items: I[]) => Promise<O[]>,
-    private readonly maxItems = 500,
+    private readonly run: (group: I[]) => Promise<void>,
+    private readonly limits: { maxGroup: number; maxRunning: number },
   ) {}
 
-  submit(item: I): Promise<O> {
-    return new Promise((resolve, reject) => {
-      if (!this.pending.length) setImmediate(() => this.flush());
-      this.pending.push({ item, resolve, reject });
+  push(item: I): void {
+    this.waiting.push(item);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
     });
   }
 
-  private flush(): void {
-    const batch = this.pending;
-    this.pending = [];
-    for (let i = 0; i < batch.length; i += this.maxItems) {
-      const slice = batch.slice(i, i + this.maxItems);
-      this.run(slice.map((w) => w.item)).then(
-        (results) => slice.forEach((w, j) => w.resolve(results[j])),
-        (e: unknown) => slice.forEach((w) => w.reject(e)),
-      );
+  private pump(): void {
+    while (this.running < this.limits.maxRunning && this.waiting.length > 0) {
+      const group = this.waiting.splice(0, this.limits.maxGroup);
+      this.running++;
+      void this.run(group).finally(() => {
+        this.running--;
+        this.pump();
+      });
     }
+  }
+}
+
+/**
+ * A GroupQueue whose items each get their own result: `run` maps the group's items to their results in order (one
+ * statement for a burst of writes instead of one transaction each). A failure of the group fails every item of it.
+ */
+export class TurnBatcher<I, O> {
+  private readonly queue: GroupQueue<{ item: I; resolve(o: O): void; reject(e: unknown): void }>;
+
+  constructor(run: (items: I[]) => Promise<O[]>, maxItems = 500) {
+    this.queue = new GroupQueue(
+      (group) =>
+        run(group.map((w) => w.item)).then(
+          (results) => group.forEach((w, j) => w.resolve(results[j])),
+          (e: unknown) => group.forEach((w) => w.reject(e)),
+        ),
+      { maxGroup: maxItems, maxRunning: Number.POSITIVE_INFINITY },
+    );
+  }
+
+  submit(item: I): Promise<O> {
+    return new Promise((resolve, reject) => this.queue.push({ item, resolve, reject }));
   }
 }

@@ -12,6 +12,7 @@ import { MessagesService } from '../messages/messages.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ResidentsService, RetryUnit } from '../residents/residents.service';
 import { redactCardData } from './redaction';
+import { GroupQueue } from '../common/batch-loader';
 
 export interface IntakeResult {
   caseId: string;
@@ -46,10 +47,7 @@ const MAX_TRIES = 5;
 @Injectable()
 export class IntakeService {
   private readonly logger = new Logger(IntakeService.name);
-  private readonly waiting: Item[] = [];
-  private running = 0;
-  private pumpScheduled = false;
-  private readonly maxRunning: number;
+  private readonly groups: GroupQueue<Item>;
 
   constructor(
     private readonly db: Db,
@@ -63,40 +61,15 @@ export class IntakeService {
     // The embedded database runs one transaction at a time. On PostgreSQL two overlap: one group's statements run
     // while the other's commit waits for the disk. More split the waiting messages into smaller groups that each
     // pay for a commit (measured: bench/intake.bench.ts), and queue behind each other on shared residents anyway.
-    this.maxRunning = env.DATABASE_URL ? Math.max(1, Math.min(2, env.DATABASE_POOL_SIZE - 2)) : 1;
+    const maxRunning = env.DATABASE_URL ? Math.max(1, Math.min(2, env.DATABASE_POOL_SIZE - 2)) : 1;
+    this.groups = new GroupQueue((group) => this.commitGroup(group), { maxGroup: env.INTAKE_BATCH_MAX, maxRunning });
   }
 
   receive(msg: InboundMessage, inbox: InboxConfig): Promise<IntakeResult> {
     checkMessage(msg, inbox);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ msg, inbox, resolve, reject });
-      this.pumpSoon();
+      this.groups.push({ msg, inbox, resolve, reject });
     });
-  }
-
-  /**
-   * Starts transactions once the requests read in this turn of the event loop are all waiting: the answers of one
-   * group come back as a burst of new requests, and taking the first of them alone into a free slot would cost a
-   * whole transaction for one message (measured: most groups were of one). Adds no timer, only the rest of the turn.
-   */
-  private pumpSoon(): void {
-    if (this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    setImmediate(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
-  }
-
-  private pump(): void {
-    while (this.running < this.maxRunning && this.waiting.length > 0) {
-      const group = this.waiting.splice(0, this.env.INTAKE_BATCH_MAX);
-      this.running++;
-      void this.commitGroup(group).finally(() => {
-        this.running--;
-        this.pump();
-      });
-    }
   }
 
   /**
