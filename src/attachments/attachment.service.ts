@@ -10,6 +10,8 @@ import { JobName } from '../jobs/job.types';
 import { OnJob } from '../jobs/on-job.decorator';
 import { AttachmentRepository, AttachmentRow } from './attachment.repository';
 import { RESIDENT_UPLOAD_TYPES, sniffContentType } from './content-type';
+import type { Actor } from '../auth/actor';
+import { CaseQueryService } from '../cases/case-query.service';
 
 export const ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
 /** An upload nobody sent (the resident closed the tab) is removed after a day. */
@@ -47,6 +49,7 @@ export class AttachmentService implements OnApplicationBootstrap {
     private readonly attachments: AttachmentRepository,
     private readonly jobs: JobQueue,
     private readonly env: Env,
+    private readonly cases: CaseQueryService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -96,6 +99,14 @@ export class AttachmentService implements OnApplicationBootstrap {
       const row = rows.get(id);
       return row && row.case_id === caseId && row.source.startsWith(sourcePrefix) ? [toStored(row)] : [];
     });
+  }
+
+  /** For staff: only an attachment already on a case they can see; anything else is NotFound (it does not leak). */
+  async openForStaff(actor: Actor, id: string): Promise<OpenedAttachment> {
+    const opened = await this.open(id);
+    if (!opened.attachment.case_id) throw HubError.notFound('Attachment', id);
+    await this.cases.assertVisible(actor, opened.attachment.case_id);
+    return opened;
   }
 
   async open(id: string): Promise<OpenedAttachment> {

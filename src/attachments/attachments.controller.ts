@@ -4,8 +4,6 @@ import type { Response } from 'express';
 import type { Actor } from '../auth/actor';
 import { CurrentAgent } from '../auth/decorators';
 import { StaffGuard } from '../auth/staff.guard';
-import { CaseQueryService } from '../cases/case-query.service';
-import { HubError } from '../common/errors';
 import { AttachmentService } from './attachment.service';
 import { sendAttachment } from './send-attachment';
 
@@ -15,19 +13,13 @@ import { sendAttachment } from './send-attachment';
 @ApiResponse({ status: 401, description: 'Not signed in' })
 @Controller('api/v1/attachments')
 export class AttachmentsController {
-  constructor(
-    private readonly attachments: AttachmentService,
-    private readonly cases: CaseQueryService,
-  ) {}
+  constructor(private readonly attachments: AttachmentService) {}
 
   @Get(':id')
   @ApiOperation({ summary: 'The bytes of an attachment on a case you can see' })
   @ApiResponse({ status: 200, description: 'The file, with its sniffed content type' })
   @ApiResponse({ status: 404, description: 'No such attachment, not yet on a case, or its case is outside your departments' })
   async download(@CurrentAgent() actor: Actor, @Param('id') id: string, @Res() res: Response): Promise<void> {
-    const opened = await this.attachments.open(id);
-    if (!opened.attachment.case_id) throw HubError.notFound('Attachment', id);
-    await this.cases.assertVisible(actor, opened.attachment.case_id);
-    sendAttachment(res, opened);
+    sendAttachment(res, await this.attachments.openForStaff(actor, id));
   }
 }
