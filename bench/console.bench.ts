@@ -16,6 +16,8 @@
  *    to the `message:created` push arriving at each agent's socket (every agent sees every message).
  * 4. `racers` agents connected, all sending `case:claim-next` at once, `rounds` times: ack latency, and double
  *    owners (two acks for one case, or an ack the database disagrees with), which must be 0.
+ * 5. The floor, in the same run: as many sockets racing the same way against a bare socket.io server in its own
+ *    process that acks at once with a real claim's bytes. What the sockets alone cost on this machine.
  * It prints figures and asserts nothing; the database (and Redis keys) are removed at the end. Loopback only.
  */
 import 'reflect-metadata';
@@ -29,7 +31,7 @@ import { hashPassword } from '../src/agents/agents.service';
 import { createDataSource } from '../src/database/data-source';
 import { createApiInbox, HubProcess, startHubProcess } from '../test/support/hub-process';
 import { adminQuery, databaseUrl, ensureServicesRunning, PG_ADMIN_URL, TEST_REDIS_URL } from '../test/support/services';
-import { createBenchDatabase, dropRedisKeys, numberFlag, signInAgents } from './support/setup';
+import { createBenchDatabase, dropRedisKeys, numberFlag, signInAgents, startBareServer } from './support/setup';
 import { cpuSnapshot, cpuUsageSince, CpuUsage, percentile } from './support/load';
 
 interface Options {
@@ -85,12 +87,17 @@ async function main(): Promise<void> {
     const racers = [...listeners, ...(await connectAll(hub.url, tokens.slice(o.agents, o.racers), sockets))].slice(0, o.racers);
     // The race's figures follow the machine's load more than anything: say what it was (other work shares the cores).
     const raceCpu = cpuSnapshot(hub.pid);
+    // BENCH_HUB_SIGNAL_RACE: a signal sent to the hub as the race starts and again as it ends, so a profiler hook
+    // (BENCH_HUB_NODE_OPTIONS) can keep the race alone. SIGWINCH: Nest's shutdown hooks take SIGUSR2.
+    if (process.env.BENCH_HUB_SIGNAL_RACE) process.kill(hub.pid, process.env.BENCH_HUB_SIGNAL_RACE);
     console.log(`load average before the claim race: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
     const race = await claimRace(racers, o.rounds, db);
     const raceUsage = cpuUsageSince(raceCpu);
+    if (process.env.BENCH_HUB_SIGNAL_RACE) process.kill(hub.pid, process.env.BENCH_HUB_SIGNAL_RACE);
     console.log(`CPU during the claim race (cores of ${raceUsage.cores}): machine ${raceUsage.busy.toFixed(2)}, hub ${raceUsage.process.toFixed(2)}`);
     await db.end();
-    report(o, quiet, watched, watchedCpu, race);
+    const floor = await floorRace(o.racers, o.rounds, race.sampleAck);
+    report(o, quiet, watched, watchedCpu, race, floor);
   } finally {
     clearTimeout(watchdog);
     await cleanup();
@@ -161,6 +168,8 @@ interface RaceResult {
   claimMs: number[];
   doubleOwners: number;
   databaseDisagrees: number;
+  /** One ack as the hub sent it: the floor's server answers with the same bytes. */
+  sampleAck?: unknown;
 }
 
 /** How long the racers' sockets must have heard nothing before a round starts. */
@@ -196,6 +205,7 @@ async function claimRace(racers: Socket[], rounds: number, db: Client): Promise<
   const owner = new Map<string, number>();
   let doubleOwners = 0;
   let nothingLeft = 0;
+  let sampleAck: unknown;
   for (let round = 0; round < rounds; round++) {
     await untilQuiet();
     await Promise.all(
@@ -204,6 +214,7 @@ async function claimRace(racers: Socket[], rounds: number, db: Client): Promise<
         const ack = (await socket.timeout(30_000).emitWithAck('case:claim-next', {})) as { ok: boolean; case?: { id: string }; error?: { code: string; message: string } };
         claimMs.push(performance.now() - begin);
         if (ack.ok && ack.case) {
+          sampleAck = ack;
           if (owner.has(ack.case.id)) doubleOwners++;
           owner.set(ack.case.id, agent);
         } else if (ack.error?.message.startsWith('Nothing is waiting')) nothingLeft++;
@@ -215,7 +226,49 @@ async function claimRace(racers: Socket[], rounds: number, db: Client): Promise<
   const agentIds = await Promise.all(racers.map(async (s) => (s as Socket & { agentId: string }).agentId));
   const rows = (await db.query(`SELECT id, assignee_id FROM "case" WHERE id = ANY($1::uuid[])`, [[...owner.keys()]])).rows as Array<{ id: string; assignee_id: string }>;
   const databaseDisagrees = rows.filter((r) => r.assignee_id !== agentIds[owner.get(r.id)!]).length + (owner.size - rows.length);
-  return { soloMs, claims: owner.size, nothingLeft, errors, claimMs, doubleOwners, databaseDisagrees };
+  return { soloMs, claims: owner.size, nothingLeft, errors, claimMs, doubleOwners, databaseDisagrees, sampleAck };
+}
+
+/**
+ * The rig's floor, measured in the same run: a bare socket.io server in its own process (as the hub is) that acks
+ * `case:claim-next` at once with the bytes of a real claim's ack, raced by as many sockets from this process, the
+ * same way and as many rounds. No database, no framework, no news after: what 200 sockets racing cost on this
+ * machine before any claim is made. The hub's claim latency cannot come out below it.
+ */
+async function floorRace(racers: number, rounds: number, sampleAck: unknown): Promise<number[]> {
+  const server = await startBareServer(`
+    const http = require('node:http').createServer();
+    const io = new (require('socket.io').Server)(http);
+    const answer = ${JSON.stringify(sampleAck ?? { ok: true })};
+    io.of('/console').on('connection', (socket) => socket.on('case:claim-next', (_payload, ack) => ack(answer)));
+    http.listen(0, '127.0.0.1', () => console.log(http.address().port));`);
+  const sockets: Socket[] = [];
+  try {
+    await Promise.all(
+      Array.from({ length: racers }, () => new Promise<void>((resolve, reject) => {
+        const socket = io(`http://127.0.0.1:${server.port}/console`, { transports: ['websocket'], reconnection: false, forceNew: true });
+        sockets.push(socket);
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      })),
+    );
+    const ms: number[] = [];
+    // One round first, not counted: the hub's race came after 50 solo claims had warmed it.
+    for (let round = -1; round < rounds; round++) {
+      await new Promise((r) => setTimeout(r, QUIET_MS));
+      await Promise.all(
+        sockets.map(async (socket) => {
+          const begin = performance.now();
+          await socket.timeout(30_000).emitWithAck('case:claim-next', {});
+          if (round >= 0) ms.push(performance.now() - begin);
+        }),
+      );
+    }
+    return ms;
+  } finally {
+    for (const s of sockets) s.disconnect();
+    server.stop();
+  }
 }
 
 async function connectAll(hubUrl: string, agents: Array<{ id: string; token: string }>, all: Socket[]): Promise<Socket[]> {
@@ -251,7 +304,7 @@ function post(agent: HttpAgent, port: number, token: string, body: string): Prom
 
 
 
-function report(o: Options, quiet: PhaseResult, watched: PhaseResult, cpu: CpuUsage, race: RaceResult): void {
+function report(o: Options, quiet: PhaseResult, watched: PhaseResult, cpu: CpuUsage, race: RaceResult, floorMs: number[]): void {
   const sorted = (xs: number[]) => Float64Array.from(xs).sort();
   const ms = (xs: number[], p: number) => (xs.length ? percentile(sorted(xs), p).toFixed(1) : '-').padStart(8);
   const row = (label: string, xs: number[], n: string) => console.log(`${label.padEnd(46)}${n.padStart(10)}${ms(xs, 50)}${ms(xs, 99)}${ms(xs, 100)}`);
@@ -261,6 +314,7 @@ function report(o: Options, quiet: PhaseResult, watched: PhaseResult, cpu: CpuUs
   row(`POST sent → message:created at each agent`, watched.pushMs, `${watched.pushMs.length}`);
   row(`case:claim-next ack, one agent alone`, race.soloMs, `${race.soloMs.length}`);
   row(`case:claim-next ack, ${o.racers} agents racing`, race.claimMs, `${race.claimMs.length}`);
+  row(`floor: bare socket.io ack, ${o.racers} racing`, floorMs, `${floorMs.length}`);
   console.log(`achieved rate: ${(quiet.acked / quiet.elapsedS).toFixed(0)} and ${(watched.acked / watched.elapsedS).toFixed(0)} messages/s (target ${o.rate}); failed POSTs: ${quiet.failed + watched.failed}`);
   console.log(`pushes received ${watched.pushMs.length} of ${watched.pushesExpected} expected (${watched.pushesExpected - watched.pushMs.length} missing)`);
   console.log(`CPU while ${o.agents} agents listened (cores of ${cpu.cores}): machine ${cpu.busy.toFixed(2)}, hub ${cpu.process.toFixed(2)}, load generator and sockets ${cpu.self.toFixed(2)}`);
@@ -268,6 +322,8 @@ function report(o: Options, quiet: PhaseResult, watched: PhaseResult, cpu: CpuUs
   for (const [reason, n] of race.errors) console.log(`  claim error: ${reason} × ${n}`);
   const pushP99 = watched.pushMs.length ? percentile(sorted(watched.pushMs), 99) : Infinity;
   const claimP99 = race.claimMs.length ? percentile(sorted(race.claimMs), 99) : Infinity;
+  const floorP99 = floorMs.length ? percentile(sorted(floorMs), 99) : NaN;
+  console.log(`claim p99 above the floor of the same run: ${(claimP99 - floorP99).toFixed(1)} ms (the floor is what the sockets alone cost, with no claim made)`);
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   console.log(`\ntargets: push p99 < 300 ms ${verdict(pushP99 < 300)}; claim p99 < 20 ms ${verdict(claimP99 < 20)}; zero double owners ${verdict(race.doubleOwners === 0 && race.databaseDisagrees === 0)}`);
 }

@@ -11,7 +11,10 @@
  * 3. C senders post messages for D seconds over keep-alive connections, each with a unique externalId, from a
  *    mix of new and returning residents (so some messages thread onto open cases): messages/s, ack latency.
  * 4. Baseline, hub stopped: C `pg` clients doing single-row INSERTs (each its own commit) for D seconds.
- * 5. For scale, the same senders against a bare node:http server that does no work: HTTP alone on this machine.
+ * 5. For scale, the same senders against two servers that do no work, each in its own process: bare node:http (HTTP
+ *    alone on this machine) and a bare Nest route (the hub's framework, Express underneath, one controller that
+ *    answers 201). With the CPU each and its senders use per request, set against the CPU per message that ratio
+ *    1.0 would allow on this machine.
  * It prints figures and asserts nothing; the database is dropped at the end.
  *
  * The senders are plain keep-alive HTTP/1.1 connections over node:net (bench/support/http-client.ts), one request
@@ -20,14 +23,13 @@
  * burns is taken from the hub and would show up as a slower hub. The CPU each side used is printed.
  */
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { createDataSource } from '../src/database/data-source';
 import { createApiInbox, HubProcess, startHubProcess } from '../test/support/hub-process';
 import { adminQuery, databaseUrl, ensureServicesRunning, PG_ADMIN_URL } from '../test/support/services';
 import { HttpConnection } from './support/http-client';
-import { createBenchDatabase, numberFlag } from './support/setup';
+import { createBenchDatabase, numberFlag, startBareServer } from './support/setup';
 import { cpuSnapshot, CpuUsage, cpuUsageSince, drive, percentile, RunResult } from './support/load';
 
 interface Options {
@@ -83,8 +85,9 @@ async function main(): Promise<void> {
     hub = undefined;
 
     const baseRun = await measureBaseline(url, o);
-    const bare = await measureBareHttp(o);
-    report(o, hubRun, baseRun, stored, bare);
+    const bare = await measureBare(o, BARE_HTTP);
+    const nest = await measureBare(o, BARE_NEST);
+    report(o, hubRun, baseRun, stored, { bare, nest });
   } finally {
     clearTimeout(watchdog);
     await cleanup();
@@ -170,32 +173,32 @@ async function measureBaseline(url: string, o: Options): Promise<{ result: RunRe
   return { result, cpu };
 }
 
+type Measured = { result: RunResult; cpu: CpuUsage };
+
 /**
- * The same senders against a bare node:http server in its own process that parses the JSON and answers 201: what
- * HTTP alone costs on this machine, a ceiling for any Node service here (not a target).
+ * The same senders against a server in its own process that does no work (it parses the JSON and answers 201):
+ * a ceiling for any service built that way on this machine, not a target.
  */
-async function measureBareHttp(o: Options): Promise<RunResult> {
-  const server = spawn(process.execPath, ['-e', BARE_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function measureBare(o: Options, script: string): Promise<Measured> {
+  const server = await startBareServer(script);
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      server.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-      server.once('exit', () => reject(new Error('the bare HTTP server did not start')));
-    });
-    const connections = Array.from({ length: o.concurrency }, () => new HttpConnection(port));
+    const connections = Array.from({ length: o.concurrency }, () => new HttpConnection(server.port));
     const send = async (worker: number, seq: number) => {
-      const answer = await connections[worker].post('/', { 'content-type': 'application/json' }, message('bare', `${worker}-${seq}`, o));
+      const answer = await connections[worker].post('/channels/api/messages', { 'content-type': 'application/json' }, message('bare', `${worker}-${seq}`, o));
       return answer.status === 201 ? 'ok' : `HTTP ${answer.status}`;
     };
     await drive(o.concurrency, Math.min(o.warmup, 1), o.maxRequests, send);
+    const cpu0 = cpuSnapshot(server.pid);
     const result = await drive(o.concurrency, o.duration, o.maxRequests, send);
+    const cpu = cpuUsageSince(cpu0);
     for (const c of connections) c.close();
-    return result;
+    return { result, cpu };
   } finally {
-    server.kill('SIGKILL');
+    server.stop();
   }
 }
 
-const BARE_SERVER = `
+const BARE_HTTP = `
   require('node:http').createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c)).on('end', () => {
@@ -203,6 +206,24 @@ const BARE_SERVER = `
       res.writeHead(201, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
     });
   }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+
+/** The hub's framework with nothing in it: one controller, Nest's default body parser, no guard, no pipe. */
+const BARE_NEST = `
+  require('reflect-metadata');
+  const { NestFactory } = require('@nestjs/core');
+  const { Body, Controller, HttpCode, Module, Post } = require('@nestjs/common');
+  class Messages {
+    create(body) { return { caseId: body.externalId, reference: 'C-2026-000001', messageId: '-' }; }
+  }
+  Reflect.decorate([Post('channels/api/messages'), HttpCode(201)], Messages.prototype, 'create', Object.getOwnPropertyDescriptor(Messages.prototype, 'create'));
+  Body()(Messages.prototype, 'create', 0);
+  Reflect.decorate([Controller()], Messages);
+  class App {}
+  Reflect.decorate([Module({ controllers: [Messages] })], App);
+  NestFactory.create(App, { logger: false }).then(async (app) => {
+    await app.listen(0, '127.0.0.1');
+    console.log(app.getHttpServer().address().port);
+  });`;
 
 /** A resident's message: a quarter (by default) from someone new, the rest from a fixed set who write again. */
 function message(run: string, id: string, o: Options): string {
@@ -240,7 +261,7 @@ function subtract(a: Histogram, b: Histogram): Histogram {
   return new Map([...a].map(([k, v]) => [k, v - (b.get(k) ?? 0)]));
 }
 
-function report(o: Options, hub: HubRun, base: { result: RunResult; cpu: CpuUsage }, stored: { messages: number; cases: number }, bare: RunResult): void {
+function report(o: Options, hub: HubRun, base: { result: RunResult; cpu: CpuUsage }, stored: { messages: number; cases: number }, floors: { bare: Measured; nest: Measured }): void {
   const rate = (r: RunResult) => r.ok / (r.elapsedMs / 1000);
   const ms = (r: RunResult, p: number) => (percentile(r.latenciesUs, p) / 1000).toFixed(1).padStart(7);
   const row = (label: string, r: RunResult) =>
@@ -249,7 +270,8 @@ function report(o: Options, hub: HubRun, base: { result: RunResult; cpu: CpuUsag
   console.log(`\n${''.padEnd(30)}${'ok'.padStart(8)}${'per s'.padStart(9)}${'p50 ms'.padStart(7)}${'p95'.padStart(7)}${'p99'.padStart(7)}${'max'.padStart(7)}${'failed'.padStart(8)}`);
   console.log(row(`hub: POST /channels/api/messages`, hub.result));
   console.log(row(`baseline: pg INSERT+commit`, base.result));
-  console.log(row(`bare node:http, no work`, bare));
+  console.log(row(`bare node:http, no work`, floors.bare.result));
+  console.log(row(`bare Nest route, no work`, floors.nest.result));
   console.log(`ratio hub/baseline: ${ratio.toFixed(2)}   (${o.concurrency} concurrent, ${o.duration} s each)`);
   for (const [reason, n] of [...hub.result.errors, ...base.result.errors]) console.log(`  failure: ${reason} × ${n}`);
   console.log(`stored: ${stored.messages} messages on ${stored.cases} cases; acknowledged 201: ${hub.acked}`);
@@ -260,6 +282,17 @@ function report(o: Options, hub: HubRun, base: { result: RunResult; cpu: CpuUsag
   console.log(`CPU (cores of ${base.cpu.cores}) baseline: ${cpuLine(base.cpu)}`);
   const us = (cores: number, r: RunResult) => ((cores * r.elapsedMs * 1000) / Math.max(1, r.ok)).toFixed(0);
   console.log(`CPU per message: hub ${us(hub.cpu.process, hub.result)} µs + PostgreSQL ${us(hub.cpu.backends, hub.result)} µs; per baseline INSERT: PostgreSQL ${us(base.cpu.backends, base.result)} µs`);
+  // What ratio 1.0 asks of this machine, in CPU: every core busy, each message may cost no more than this, in all.
+  const budgetUs = (base.cpu.cores * 1e6) / rate(base.result);
+  const perRequest = (m: Measured) => ((m.cpu.process + m.cpu.self) * m.result.elapsedMs * 1000) / Math.max(1, m.result.ok);
+  for (const [label, m] of [['bare node:http', floors.bare], ['bare Nest route', floors.nest]] as const) {
+    console.log(`CPU per request, ${label}: server ${us(m.cpu.process, m.result)} µs + load generator ${us(m.cpu.self, m.result)} µs`);
+  }
+  console.log(
+    `ratio 1.0 asks for ${rate(base.result).toFixed(0)} messages/s: at most ${budgetUs.toFixed(0)} µs of CPU per message, in all, on ${base.cpu.cores} cores. ` +
+      `Bare node:http and its senders take ${perRequest(floors.bare).toFixed(0)} µs of it (${(budgetUs - perRequest(floors.bare)).toFixed(0)} µs left for intake and its writes); ` +
+      `a bare Nest route ${perRequest(floors.nest).toFixed(0)} µs (${(budgetUs - perRequest(floors.nest)).toFixed(0)} µs left)`,
+  );
   printBatches(hub.batches);
   const p99 = percentile(hub.result.latenciesUs, 99) / 1000;
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');

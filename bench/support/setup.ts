@@ -1,8 +1,13 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { hashPassword } from '../../src/agents/agents.service';
 import { createDataSource } from '../../src/database/data-source';
 import { adminQuery, databaseUrl, TEST_REDIS_URL } from '../../test/support/services';
+
+/** The project folder (the compiled file runs from dist/bench/support). */
+const ROOT = resolve(__dirname, '../../..');
 
 /** The password of every benchmark agent: sign-in is not what is measured. */
 const PASSWORD = 'bench-agent-password-long-enough';
@@ -65,4 +70,25 @@ export function numberFlag(name: string, fallback: number): number {
   const value = raw === undefined ? fallback : Number(raw);
   if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number, got ${raw}`);
   return value;
+}
+
+/** A stand-in server in its own process, for a bench's floor: what the transport alone costs on this machine. */
+export interface BareServer {
+  port: number;
+  pid: number;
+  stop(): void;
+}
+
+/**
+ * Runs `script` (CommonJS, which prints the port it listens on as its first line) in its own node process, as the
+ * hub runs in its own: floor and hub then share the cores with the load generator in the same way. `require` in the
+ * script resolves from the project, so it can use the hub's own dependencies (socket.io, ...).
+ */
+export async function startBareServer(script: string): Promise<BareServer> {
+  const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.once('exit', () => reject(new Error('the bare server did not start')));
+  });
+  return { port, pid: child.pid!, stop: () => void child.kill('SIGKILL') };
 }
