@@ -240,8 +240,8 @@ async function claimRace(racers: Socket[], rounds: number, db: Client): Promise<
  * a real claim's ack:
  * - bare: socket.io acking at once. What 200 sockets racing cost on this machine before any claim is made.
  * - least claim: the least a claim can be. The commands of one turn become one UPDATE … FOR UPDATE SKIP LOCKED of a
- *   table with a primary key and one partial index of the waiting rows, committed on its own (one round trip, up to 4 in flight), then acked. No framework, no capacity
- *   check, no audit, no case summary, no news.
+ *   table with a primary key and one partial index of the waiting rows, committed on its own (one round trip, up to 4
+ *   in flight), then acked. No framework, no capacity check, no audit, no case summary, no news.
  */
 const FLOOR_SERVERS = {
   bare: (answer: string) => `

@@ -13,8 +13,9 @@
  * 4. Baseline, hub stopped: C `pg` clients doing single-row INSERTs (each its own commit) for D seconds.
  * 5. For scale, the same senders against two servers that do no work, each in its own process: bare node:http (HTTP
  *    alone on this machine) and a bare Nest route (the hub's framework, Express underneath, one controller that
- *    answers 201). With the CPU each and its senders use per request, set against the CPU per message that ratio
- *    1.0 would allow on this machine.
+ *    answers 201); and the least intake (bare node:http and one grouped INSERT … ON CONFLICT per turn, committed
+ *    before the 201s: durable and idempotent, nothing more). With the CPU each and its senders use per request, set
+ *    against the CPU per message that ratio 1.0 would allow on this machine.
  * It prints figures and asserts nothing; the database is dropped at the end.
  *
  * The senders are plain keep-alive HTTP/1.1 connections over node:net (bench/support/http-client.ts), one request
@@ -31,6 +32,9 @@ import { adminQuery, databaseUrl, ensureServicesRunning, PG_ADMIN_URL } from '..
 import { HttpConnection } from './support/http-client';
 import { createBenchDatabase, numberFlag, startBareServer } from './support/setup';
 import { cpuSnapshot, CpuUsage, cpuUsageSince, drive, percentile, RunResult } from './support/load';
+
+/** A load run and the CPU used during it. */
+type Measured = { result: RunResult; cpu: CpuUsage };
 
 interface Options {
   concurrency: number;
@@ -87,7 +91,8 @@ async function main(): Promise<void> {
     const baseRun = await measureBaseline(url, o);
     const bare = await measureBare(o, BARE_HTTP);
     const nest = await measureBare(o, BARE_NEST);
-    report(o, hubRun, baseRun, stored, { bare, nest });
+    const least = await measureBare(o, leastIntake(url), url);
+    report(o, hubRun, baseRun, stored, { bare, nest, least });
   } finally {
     clearTimeout(watchdog);
     await cleanup();
@@ -149,7 +154,7 @@ function since(a: DatabaseActivity, b: DatabaseActivity): DatabaseActivity {
   return { commits: a.commits - b.commits, rollbacks: a.rollbacks - b.rollbacks, deadlocks: a.deadlocks - b.deadlocks, backends: a.backends };
 }
 
-async function measureBaseline(url: string, o: Options): Promise<{ result: RunResult; cpu: CpuUsage }> {
+async function measureBaseline(url: string, o: Options): Promise<Measured> {
   const setup = new Client({ connectionString: url });
   await setup.connect();
   await setup.query(`CREATE TABLE bench_insert (id bigserial PRIMARY KEY, worker int NOT NULL, seq int NOT NULL, payload text NOT NULL, at timestamptz NOT NULL DEFAULT now())`);
@@ -173,13 +178,11 @@ async function measureBaseline(url: string, o: Options): Promise<{ result: RunRe
   return { result, cpu };
 }
 
-type Measured = { result: RunResult; cpu: CpuUsage };
-
 /**
  * The same senders against a server in its own process that does no work (it parses the JSON and answers 201):
  * a ceiling for any service built that way on this machine, not a target.
  */
-async function measureBare(o: Options, script: string): Promise<Measured> {
+async function measureBare(o: Options, script: string, databaseUrl?: string): Promise<Measured> {
   const server = await startBareServer(script);
   try {
     const connections = Array.from({ length: o.concurrency }, () => new HttpConnection(server.port));
@@ -188,7 +191,7 @@ async function measureBare(o: Options, script: string): Promise<Measured> {
       return answer.status === 201 ? 'ok' : `HTTP ${answer.status}`;
     };
     await drive(o.concurrency, Math.min(o.warmup, 1), o.maxRequests, send);
-    const cpu0 = cpuSnapshot(server.pid);
+    const cpu0 = cpuSnapshot(server.pid, databaseUrl ? (await databaseActivityOf(databaseUrl)).backends : []);
     const result = await drive(o.concurrency, o.duration, o.maxRequests, send);
     const cpu = cpuUsageSince(cpu0);
     for (const c of connections) c.close();
@@ -224,6 +227,56 @@ const BARE_NEST = `
     await app.listen(0, '127.0.0.1');
     console.log(app.getHttpServer().address().port);
   });`;
+
+/**
+ * The least a durable, idempotent intake can be: bare node:http, and the messages read in one turn written by one
+ * INSERT … ON CONFLICT DO NOTHING into a table keyed on (channel, external id), committed on its own (one round trip,
+ * up to 4 in flight) before each 201. No framework, no token, no resident, no case, no redaction, no triage, no event.
+ */
+function leastIntake(databaseUrl: string): string {
+  return `
+  const pool = new (require('pg').Pool)({ connectionString: ${JSON.stringify(databaseUrl)}, max: 4 });
+  const waiting = [];
+  let scheduled = false;
+  let running = 0;
+  const answer = (res, status) => {
+    const body = JSON.stringify({ caseId: '-', reference: 'C-2026-000001', messageId: '-' });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  };
+  const pump = () => {
+    while (running < 4 && waiting.length > 0) {
+      const group = waiting.splice(0, 256);
+      running++;
+      pool.query(
+        "INSERT INTO least_message (channel, external_id, body) SELECT 'api', e, b FROM unnest($1::text[], $2::text[]) AS t(e, b) ON CONFLICT DO NOTHING",
+        [group.map((m) => m.externalId), group.map((m) => m.text)],
+      ).then(() => group.forEach((m) => answer(m.res, 201)), (e) => (console.error(e.message), group.forEach((m) => answer(m.res, 500))))
+        .finally(() => (running--, pump()));
+    }
+  };
+  pool.query('CREATE TABLE least_message (id bigserial PRIMARY KEY, channel text NOT NULL, external_id text NOT NULL, body text NOT NULL, ' +
+    'created_at timestamptz NOT NULL DEFAULT now(), UNIQUE (channel, external_id))').then(() => {
+    require('node:http').createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c)).on('end', () => {
+        const { externalId, text } = JSON.parse(Buffer.concat(chunks));
+        waiting.push({ externalId, text, res });
+        if (!scheduled) (scheduled = true), setImmediate(() => ((scheduled = false), pump()));
+      });
+    }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
+  });`;
+}
+
+/** The PostgreSQL backends serving a database, for their CPU time. */
+async function databaseActivityOf(url: string): Promise<DatabaseActivity> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    return await databaseActivity(db);
+  } finally {
+    await db.end();
+  }
+}
 
 /** A resident's message: a quarter (by default) from someone new, the rest from a fixed set who write again. */
 function message(run: string, id: string, o: Options): string {
@@ -261,7 +314,7 @@ function subtract(a: Histogram, b: Histogram): Histogram {
   return new Map([...a].map(([k, v]) => [k, v - (b.get(k) ?? 0)]));
 }
 
-function report(o: Options, hub: HubRun, base: { result: RunResult; cpu: CpuUsage }, stored: { messages: number; cases: number }, floors: { bare: Measured; nest: Measured }): void {
+function report(o: Options, hub: HubRun, base: Measured, stored: { messages: number; cases: number }, floors: { bare: Measured; nest: Measured; least: Measured }): void {
   const rate = (r: RunResult) => r.ok / (r.elapsedMs / 1000);
   const ms = (r: RunResult, p: number) => (percentile(r.latenciesUs, p) / 1000).toFixed(1).padStart(7);
   const row = (label: string, r: RunResult) =>
@@ -272,6 +325,7 @@ function report(o: Options, hub: HubRun, base: { result: RunResult; cpu: CpuUsag
   console.log(row(`baseline: pg INSERT+commit`, base.result));
   console.log(row(`bare node:http, no work`, floors.bare.result));
   console.log(row(`bare Nest route, no work`, floors.nest.result));
+  console.log(row(`least intake, one INSERT`, floors.least.result));
   console.log(`ratio hub/baseline: ${ratio.toFixed(2)}   (${o.concurrency} concurrent, ${o.duration} s each)`);
   for (const [reason, n] of [...hub.result.errors, ...base.result.errors]) console.log(`  failure: ${reason} × ${n}`);
   console.log(`stored: ${stored.messages} messages on ${stored.cases} cases; acknowledged 201: ${hub.acked}`);
@@ -280,18 +334,21 @@ function report(o: Options, hub: HubRun, base: { result: RunResult; cpu: CpuUsag
   console.log(`hub run in PostgreSQL: ${d.commits} transactions committed, ${d.rollbacks} rolled back, ${d.deadlocks} deadlocks`);
   console.log(`CPU (cores of ${hub.cpu.cores}) hub run: ${cpuLine(hub.cpu, 'hub')}`);
   console.log(`CPU (cores of ${base.cpu.cores}) baseline: ${cpuLine(base.cpu)}`);
-  const us = (cores: number, r: RunResult) => ((cores * r.elapsedMs * 1000) / Math.max(1, r.ok)).toFixed(0);
+  // CPU per operation, from the cores used on average over the run.
+  const usOf = (cores: number, r: RunResult) => (cores * r.elapsedMs * 1000) / Math.max(1, r.ok);
+  const us = (cores: number, r: RunResult) => usOf(cores, r).toFixed(0);
   console.log(`CPU per message: hub ${us(hub.cpu.process, hub.result)} µs + PostgreSQL ${us(hub.cpu.backends, hub.result)} µs; per baseline INSERT: PostgreSQL ${us(base.cpu.backends, base.result)} µs`);
   // What ratio 1.0 asks of this machine, in CPU: every core busy, each message may cost no more than this, in all.
   const budgetUs = (base.cpu.cores * 1e6) / rate(base.result);
-  const perRequest = (m: Measured) => ((m.cpu.process + m.cpu.self) * m.result.elapsedMs * 1000) / Math.max(1, m.result.ok);
-  for (const [label, m] of [['bare node:http', floors.bare], ['bare Nest route', floors.nest]] as const) {
-    console.log(`CPU per request, ${label}: server ${us(m.cpu.process, m.result)} µs + load generator ${us(m.cpu.self, m.result)} µs`);
+  const perRequest = (m: Measured) => usOf(m.cpu.process + m.cpu.backends + m.cpu.self, m.result);
+  for (const [label, m] of [['bare node:http', floors.bare], ['bare Nest route', floors.nest], ['least intake', floors.least]] as const) {
+    const pg = m === floors.least ? ` + PostgreSQL ${us(m.cpu.backends, m.result)} µs` : '';
+    console.log(`CPU per request, ${label}: server ${us(m.cpu.process, m.result)} µs${pg} + load generator ${us(m.cpu.self, m.result)} µs`);
   }
+  const left = (m: Measured) => `${perRequest(m).toFixed(0)} µs (${(budgetUs - perRequest(m)).toFixed(0)} µs left)`;
   console.log(
     `ratio 1.0 asks for ${rate(base.result).toFixed(0)} messages/s: at most ${budgetUs.toFixed(0)} µs of CPU per message, in all, on ${base.cpu.cores} cores. ` +
-      `Bare node:http and its senders take ${perRequest(floors.bare).toFixed(0)} µs of it (${(budgetUs - perRequest(floors.bare)).toFixed(0)} µs left for intake and its writes); ` +
-      `a bare Nest route ${perRequest(floors.nest).toFixed(0)} µs (${(budgetUs - perRequest(floors.nest)).toFixed(0)} µs left)`,
+      `Of that, with their senders: bare node:http ${left(floors.bare)}; a bare Nest route ${left(floors.nest)}; the least intake ${left(floors.least)}`,
   );
   printBatches(hub.batches);
   const p99 = percentile(hub.result.latenciesUs, 99) / 1000;

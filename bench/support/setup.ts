@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { hashPassword } from '../../src/agents/agents.service';
@@ -7,7 +7,7 @@ import { createDataSource } from '../../src/database/data-source';
 import { adminQuery, databaseUrl, TEST_REDIS_URL } from '../../test/support/services';
 
 /** The project folder (the compiled file runs from dist/bench/support). */
-const ROOT = resolve(__dirname, '../../..');
+const ROOT = resolvePath(__dirname, '../../..');
 
 /** The password of every benchmark agent: sign-in is not what is measured. */
 const PASSWORD = 'bench-agent-password-long-enough';
@@ -72,7 +72,7 @@ export function numberFlag(name: string, fallback: number): number {
   return value;
 }
 
-/** A stand-in server in its own process, for a bench's floor: what the transport alone costs on this machine. */
+/** A stand-in server in its own process, for a bench's floor: what less than the hub does costs on this machine. */
 export interface BareServer {
   port: number;
   pid: number;
