@@ -255,26 +255,19 @@ const FLOOR_SERVERS = {
     const io = new (require('socket.io').Server)(http);
     const pool = new (require('pg').Pool)({ connectionString: ${JSON.stringify(databaseUrl)}, max: 4 });
     const answer = ${answer};
-    const waiting = [];
-    let scheduled = false;
-    let running = 0;
-    const claim = (n) => pool.query(
-      'UPDATE floor_claim f SET owner = g.n FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM ' +
-      '(SELECT id FROM floor_claim WHERE owner IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) w) g WHERE f.id = g.id', [n]);
-    const pump = () => {
-      while (running < 4 && waiting.length > 0) {
-        const group = waiting.splice(0, 256);
-        running++;
-        claim(group.length).then(() => group.forEach((ack) => ack(answer)), (e) => (console.error(e.message), group.forEach((ack) => ack({ ok: false })))).finally(() => (running--, pump()));
-      }
-    };
+    // The hub's own group commit: the commands of one turn together, up to 4 groups in flight.
+    const { GroupQueue } = require('./dist/src/common/batch-loader');
+    const claims = new GroupQueue(
+      (group) => pool.query(
+        'UPDATE floor_claim f SET owner = g.n FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM ' +
+        '(SELECT id FROM floor_claim WHERE owner IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) w) g WHERE f.id = g.id', [group.length],
+      ).then(() => group.forEach((ack) => ack(answer)), (e) => (console.error(e.message), group.forEach((ack) => ack({ ok: false })))),
+      { maxGroup: 256, maxRunning: 4 },
+    );
     pool.query(
       'CREATE TABLE floor_claim (id serial PRIMARY KEY, owner int); CREATE INDEX ON floor_claim (id) WHERE owner IS NULL; ' +
       'INSERT INTO floor_claim (owner) SELECT NULL FROM generate_series(1, 100000); ANALYZE floor_claim').then(() => {
-      io.of('/console').on('connection', (socket) => socket.on('case:claim-next', (_payload, ack) => {
-        waiting.push(ack);
-        if (!scheduled) (scheduled = true), setImmediate(() => ((scheduled = false), pump()));
-      }));
+      io.of('/console').on('connection', (socket) => socket.on('case:claim-next', (_payload, ack) => claims.push(ack)));
       http.listen(0, '127.0.0.1', () => console.log(http.address().port));
     });`,
 };

@@ -236,32 +236,26 @@ const BARE_NEST = `
 function leastIntake(databaseUrl: string): string {
   return `
   const pool = new (require('pg').Pool)({ connectionString: ${JSON.stringify(databaseUrl)}, max: 4 });
-  const waiting = [];
-  let scheduled = false;
-  let running = 0;
   const answer = (res, status) => {
     const body = JSON.stringify({ caseId: '-', reference: 'C-2026-000001', messageId: '-' });
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
   };
-  const pump = () => {
-    while (running < 4 && waiting.length > 0) {
-      const group = waiting.splice(0, 256);
-      running++;
-      pool.query(
-        "INSERT INTO least_message (channel, external_id, body) SELECT 'api', e, b FROM unnest($1::text[], $2::text[]) AS t(e, b) ON CONFLICT DO NOTHING",
-        [group.map((m) => m.externalId), group.map((m) => m.text)],
-      ).then(() => group.forEach((m) => answer(m.res, 201)), (e) => (console.error(e.message), group.forEach((m) => answer(m.res, 500))))
-        .finally(() => (running--, pump()));
-    }
-  };
+  // The hub's own group commit: the messages of one turn together, up to 4 groups in flight.
+  const { GroupQueue } = require('./dist/src/common/batch-loader');
+  const writes = new GroupQueue(
+    (group) => pool.query(
+      "INSERT INTO least_message (channel, external_id, body) SELECT 'api', e, b FROM unnest($1::text[], $2::text[]) AS t(e, b) ON CONFLICT DO NOTHING",
+      [group.map((m) => m.externalId), group.map((m) => m.text)],
+    ).then(() => group.forEach((m) => answer(m.res, 201)), (e) => (console.error(e.message), group.forEach((m) => answer(m.res, 500)))),
+    { maxGroup: 256, maxRunning: 4 },
+  );
   pool.query('CREATE TABLE least_message (id bigserial PRIMARY KEY, channel text NOT NULL, external_id text NOT NULL, body text NOT NULL, ' +
     'created_at timestamptz NOT NULL DEFAULT now(), UNIQUE (channel, external_id))').then(() => {
     require('node:http').createServer((req, res) => {
       const chunks = [];
       req.on('data', (c) => chunks.push(c)).on('end', () => {
         const { externalId, text } = JSON.parse(Buffer.concat(chunks));
-        waiting.push({ externalId, text, res });
-        if (!scheduled) (scheduled = true), setImmediate(() => ((scheduled = false), pump()));
+        writes.push({ externalId, text, res });
       });
     }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
   });`;
