@@ -42,6 +42,20 @@ describe('API channel: POST /channels/api/messages', () => {
     expect(new Date(row.sent_at as string).toISOString()).toBe('2026-11-20T09:15:00.000Z');
   });
 
+  it('drops NUL characters (PostgreSQL cannot store them) and stores the message', async () => {
+    const res = await postApiMessage(t, token, { externalId: 'nul-\u00001', from: { address: 'res-\u0000nul', name: 'A\u0000da' }, text: 'Bin\u0000 missed' });
+    expect(res.status).toBe(201);
+    const [row] = await t.db.query(
+      `SELECT m.text, m.external_id, i.address, r.name FROM message m JOIN identity i ON i.id = m.identity_id JOIN resident r ON r.id = i.resident_id
+       WHERE m.id = $1`,
+      [res.body.messageId],
+    );
+    expect(row).toEqual({ text: 'Bin missed', external_id: 'nul-1', address: 'res-nul', name: 'Ada' });
+    const again = await postApiMessage(t, token, { externalId: 'nul-1', from: { address: 'res-nul' }, text: 'Bin missed' });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(res.body);
+  });
+
   describe('bad input: a 4xx naming the problem, nothing stored', () => {
     const valid = { externalId: 'bad-x', from: { address: 'bad-resident' }, text: 'hello' };
 

@@ -52,6 +52,13 @@ describe('staff sign-in (e2e)', () => {
       expect(audit.map((a) => a.action)).toContain('auth.sign-in');
     });
 
+    it('answers a sign-in with NUL characters like any wrong one: 401, not a server error', async () => {
+      const { agent } = await givenAgent(t);
+      const res = await login(t, { email: `${agent.email}\u0000`, password: 'not the\u0000 password' });
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('Unauthorized');
+    });
+
     it('refuses a wrong password with 401 JSON that does not say which part was wrong', async () => {
       const { agent } = await givenAgent(t);
       const wrongPassword = await login(t, { email: agent.email, password: 'not the password at all' });

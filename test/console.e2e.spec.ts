@@ -383,6 +383,13 @@ describe.each([
       expect(s.events('notification').filter((p) => p.kind === 'mention' && p.caseId === caseId)).toEqual([]);
     });
 
+    it('drops NUL characters from a command’s text (PostgreSQL cannot store them) instead of failing it', async () => {
+      const caseId = await givenCase();
+      const a = await connect(alice);
+      const ack = await a.send('case:note', { caseId, text: 'Called the\u0000 resident' });
+      expect(ack).toMatchObject({ ok: true, message: { direction: 'note', text: 'Called the resident' } });
+    });
+
     it('lists canned replies for the agent’s departments and fills a canned reply’s placeholders for a case', async () => {
       const caseId = await givenCase(inboxes.cs, 'Hello there', 'Priya Patel');
       const a = await connect(alice);

@@ -134,6 +134,19 @@ describe.each([
     });
   });
 
+  describe('NUL characters, which PostgreSQL cannot store', () => {
+    it('drops them from every field of a message from any channel and stores it', async () => {
+      const msg = inbound(inbox, 'nul-\u0000resident', 'Bin\u0000 missed', { sender: { address: 'nul-\u0000resident', name: 'A\u0000da' }, subject: 'S\u0000', textFull: 'Bin\u0000 missed\n> q' });
+      const r = await sut.receive(msg, inbox);
+      const [row] = await t.db.query(
+        `SELECT m.text, m.text_full, m.external_id, i.address, r.name FROM message m JOIN identity i ON i.id = m.identity_id
+         JOIN resident r ON r.id = i.resident_id WHERE m.id = $1`,
+        [r.messageId],
+      );
+      expect(row).toEqual({ text: 'Bin missed', text_full: 'Bin missed\n> q', external_id: msg.externalMessageId, address: 'nul-resident', name: 'Ada' });
+    });
+  });
+
   describe('triage', () => {
     it('routes by keyword to the service and its department', async () => {
       const r = await sut.receive(inbound(inbox, 'triage-1', 'My missed bin from Tuesday'), inbox);

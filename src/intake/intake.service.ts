@@ -13,6 +13,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { ResidentsService, RetryUnit } from '../residents/residents.service';
 import { redactCardData } from './redaction';
 import { GroupQueue } from '../common/batch-loader';
+import { withoutNul } from '../common/nul';
 
 export interface IntakeResult {
   caseId: string;
@@ -65,7 +66,9 @@ export class IntakeService {
     this.groups = new GroupQueue((group) => this.commitGroup(group), { maxGroup: env.INTAKE_BATCH_MAX, maxRunning });
   }
 
-  receive(msg: InboundMessage, inbox: InboxConfig): Promise<IntakeResult> {
+  receive(received: InboundMessage, inbox: InboxConfig): Promise<IntakeResult> {
+    // Whatever the channel: a NUL from outside would fail the transaction of the whole group (see withoutNul).
+    const msg = withoutNul(received);
     checkMessage(msg, inbox);
     return new Promise((resolve, reject) => {
       this.groups.push({ msg, inbox, resolve, reject });
