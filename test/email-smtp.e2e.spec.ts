@@ -143,6 +143,20 @@ describe('Email over SMTP', () => {
       expect(rows[0].text).toContain('£120 for the café licence');
     });
 
+    it('takes a mail with NUL characters in its headers and body (PostgreSQL cannot store them) instead of 451 for ever', async () => {
+      const messageId = `nul-${Date.now()}-${++seq}@mail.example`;
+      const raw = Buffer.from(
+        `From: Ada\u0000 <ada@mail.example>\r\nTo: ${INBOX}\r\nSubject: Bin\u0000s\r\nMessage-ID: <${messageId}>\r\n` +
+          `In-Reply-To: <some\u0000thing@mail.example>\r\nDate: ${new Date().toUTCString()}\r\n\r\nThe bin\u0000 is still out\r\n`,
+      );
+      const answer = await send(raw);
+      expect(answer.code).toBe(250);
+      const rows = await stored(messageId);
+      expect(rows.map((r) => r.text)).toEqual(['The bin is still out']);
+      const [kase] = await t.db.query<{ subject: string }>(`SELECT subject FROM "case" WHERE id = $1`, [rows[0].case_id]);
+      expect(kase.subject).toBe('Bins');
+    });
+
     it('keeps the full text, the sanitised HTML and the threading headers of a Gmail-style mail', async () => {
       const mail = fixture('gmail-reply.eml', { REFERENCES: '<unknown-1@elsewhere.example>', IN_REPLY_TO: '<unknown-1@elsewhere.example>' });
       expect((await send(mail.raw)).code).toBe(250);

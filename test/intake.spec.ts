@@ -147,6 +147,17 @@ describe.each([
     });
   });
 
+  describe('case subject', () => {
+    it('is one line of at most 255 characters, however long the first message’s subject', async () => {
+      const r = await sut.receive(inbound(inbox, 'subject-1', 'Body', { subject: `Bins\n  missed ${'again '.repeat(1000)}` }), inbox);
+      const [kase] = await t.db.query(`SELECT subject FROM "case" WHERE id = $1`, [r.caseId]);
+      expect(kase.subject).toHaveLength(255);
+      expect(kase.subject).toMatch(/^Bins missed again again .*…$/);
+      const short = await sut.receive(inbound(inbox, 'subject-2', 'Body', { subject: '  Pothole on Elm Road ' }), inbox);
+      expect((await t.db.query(`SELECT subject FROM "case" WHERE id = $1`, [short.caseId]))[0].subject).toBe('Pothole on Elm Road');
+    });
+  });
+
   describe('triage', () => {
     it('routes by keyword to the service and its department', async () => {
       const r = await sut.receive(inbound(inbox, 'triage-1', 'My missed bin from Tuesday'), inbox);

@@ -216,6 +216,19 @@ function pairKey(residentId: string, inboxId: string): string {
   return `${residentId}/${inboxId}`;
 }
 
+/** Longest case subject: it is shown on one line in every queue and pushed with every case. */
+export const CASE_SUBJECT_MAX = 255;
+
+/**
+ * A case's subject from its first message's (an email's Subject): one line of at most CASE_SUBJECT_MAX characters.
+ * Mail brings headers of any length (200,000 characters were accepted in a test), and every queue would carry them.
+ */
+export function caseSubject(subject: string | undefined): string | null {
+  const line = (subject ?? '').replace(/\s+/g, ' ').trim();
+  if (!line) return null;
+  return line.length <= CASE_SUBJECT_MAX ? line : `${line.slice(0, CASE_SUBJECT_MAX - 1).trimEnd()}…`;
+}
+
 function openedDraft(input: InboundForCase, decision: TriageDecision): CaseDraft {
   return {
     id: randomUUID(),
@@ -225,7 +238,7 @@ function openedDraft(input: InboundForCase, decision: TriageDecision): CaseDraft
     channel: input.channel,
     departmentId: decision.departmentId,
     serviceId: decision.serviceId,
-    subject: input.subject ?? null,
+    subject: caseSubject(input.subject),
     status: CaseStatus.New,
     priority: decision.priority,
     assigneeId: null,

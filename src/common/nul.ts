@@ -2,7 +2,8 @@
  * PostgreSQL's text and jsonb cannot hold U+0000, so a NUL from outside (a JSON "\u0000", a form field, an email)
  * would fail the statement that stores it: a 500 for input that is merely odd. A NUL means nothing in any text the
  * hub keeps, so it is dropped where outside strings come in: validated input (validateDto: request bodies, query
- * strings, socket payloads) and inbound messages from every channel (IntakeService.receive).
+ * strings, socket payloads), inbound messages from every channel (IntakeService.receive) and parsed mail, whose headers
+ * are looked up before intake (EmailReceiverService.receive).
  *
  * Strings, arrays and plain objects are walked; anything else (a Date, a Buffer) is left as it is. A value with no
  * NUL comes back as the same reference, so the common case allocates nothing.

@@ -13,6 +13,7 @@ import { EMAIL_ATTACHMENT_TYPES } from '../media/media-types';
 import { caseIdFromReplyAddress, CASE_REFERENCE, domainOf, messageRowIdOf, parseReplyAddress } from './email-addressing';
 import { EmailIntake, EmailRefused, MailEnvelope, ParsedEmail } from './email-intake';
 import { EmailThreadRepository } from './email-thread.repository';
+import { withoutNul } from '../../common/nul';
 
 /** One acknowledgement per sender in this many days (RFC 3834 §2: "not more than once every few days"). */
 const ACK_WINDOW_DAYS = 3;
@@ -59,7 +60,9 @@ export class EmailReceiver {
 
   /** `onlyInboxId`: a webhook authenticated as one inbox delivers to that inbox only. */
   async receive(raw: Buffer, envelope: MailEnvelope, onlyInboxId?: string): Promise<EmailReceipt[]> {
-    const parsed = await this.parser.parse(raw, envelope);
+    // Mail is the one channel anyone can write to unsigned: a NUL in a header would fail the thread lookups' statements
+    // with a 451, and the sender would retry the same bytes for days (see withoutNul).
+    const parsed = withoutNul(await this.parser.parse(raw, envelope));
     const all = await this.emailInboxes();
     const email = { ...parsed, fromOurselves: [parsed.sender.address, parsed.from].some((a) => this.resolve(a, all)) };
     const inboxes = all.filter((i) => !onlyInboxId || i.id === onlyInboxId);
