@@ -79,6 +79,16 @@ describe('Slack end to end: /channels/slack/events, DMs as a channel, the staff 
     expect((await send('{"type":')).status).toBe(400);
   });
 
+  it('drops NUL characters from a signed event (PostgreSQL cannot store them) before its ids are looked up', async () => {
+    const event = JSON.parse(fixture('slack', 'dm-message.json')) as { team_id: string; event_id: string; event: { ts: string; text: string; channel: string } };
+    event.team_id = `${event.team_id}\u0000`;
+    event.event_id = 'Ev0NUL';
+    event.event = { ...event.event, ts: '1764230499.000100', text: 'Damp\u0000 again', channel: `${event.event.channel}\u0000` };
+    expect(await send(JSON.stringify(event))).toEqual({ status: 200, body: { ok: true, outcome: 'stored' } });
+    const rows = await messagesByExternalId('D0PARTNER1:1764230499.000100');
+    expect(rows.map((r) => r.text)).toEqual(['Damp again']);
+  });
+
   it('stores a DM to the app as a case within 3 seconds, and a retry of the event once', async () => {
     const body = fixture('slack', 'dm-message.json');
     const started = Date.now();

@@ -140,6 +140,20 @@ describe('Twilio SMS and WhatsApp channel', () => {
   }
 
   describe('inbound webhook', () => {
+    it('stores a signed SMS whose From and Body carry NUL characters (PostgreSQL cannot store them) without them', async () => {
+      const account = await givenTwilioInbox();
+      const from = mobile();
+      const params = inbound(account, { From: `${from.slice(0, 6)}\u0000${from.slice(6)}`, Body: 'Bin\u0000 missed' });
+
+      const res = await post('/channels/sms/twilio', params, { token: account.authToken });
+
+      expect(res.status).toBe(200);
+      const [row] = await messagesWithSid(params.MessageSid);
+      expect(row.text).toBe('Bin missed');
+      const [identity] = await t.db.query<{ address: string }>(`SELECT address FROM identity WHERE id = $1`, [row.identity_id]);
+      expect(identity.address).toBe(from);
+    });
+
     it('stores a signed SMS and answers empty TwiML as text/xml', async () => {
       const account = await givenTwilioInbox();
       const params = inbound(account);

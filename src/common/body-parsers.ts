@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { json, urlencoded } from 'body-parser';
 import { NextFunction, Request, RequestHandler, Response } from 'express';
 import { HubError } from './errors';
+import { withoutNul } from './nul';
 
 /** One megabyte is far above any real message; larger bodies get a 413 before anything is parsed. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -21,7 +22,9 @@ export function useBodyParsers(app: INestApplication, routes: RouteBodyLimit[] =
     req.rawBody = buf;
   };
   const parsers = (limit: number) => [
-    wrap(json({ limit, verify: keepRaw }), 'JSON', limit),
+    // NUL dropped from every string (see withoutNul): webhooks are looked up and stored by their fields; a signature
+    // is checked on rawBody, the bytes as sent.
+    wrap(json({ limit, verify: keepRaw, reviver: (_key: string, value: unknown) => (typeof value === 'string' ? withoutNul(value) : value) }), 'JSON', limit),
     wrap(urlencoded({ limit, extended: true, verify: keepRaw }), 'form', limit),
   ];
   const general = parsers(BODY_LIMIT_BYTES);

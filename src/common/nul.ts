@@ -1,9 +1,12 @@
 /**
  * PostgreSQL's text and jsonb cannot hold U+0000, so a NUL from outside (a JSON "\u0000", a form field, an email)
- * would fail the statement that stores it: a 500 for input that is merely odd. A NUL means nothing in any text the
- * hub keeps, so it is dropped where outside strings come in: validated input (validateDto: request bodies, query
- * strings, socket payloads), inbound messages from every channel (IntakeService.receive) and parsed mail, whose headers
- * are looked up before intake (EmailReceiverService.receive).
+ * would fail the statement that stores it, or the lookup that comes first: a 500 for input that is merely odd. A NUL
+ * means nothing in any text the hub keeps, so it is dropped at each door outside strings come in by:
+ * - every JSON request body (the parser's reviver, src/common/body-parsers.ts), webhooks included;
+ * - validated input (validateDto): query strings, form bodies and socket payloads;
+ * - Twilio's webhook parameters (requestParams) and parsed mail (EmailReceiverService.receive), which are looked up
+ *   before intake;
+ * - every inbound message, whatever the channel (IntakeService.receive), so a new channel needs no care of its own.
  *
  * Strings, arrays and plain objects are walked; anything else (a Date, a Buffer) is left as it is. A value with no
  * NUL comes back as the same reference, so the common case allocates nothing.

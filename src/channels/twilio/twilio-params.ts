@@ -1,6 +1,7 @@
 import { Channel, DeliveryStatus } from '../../common/enum';
 import { HubError } from '../../common/errors';
 import { AttachmentMeta, DeliveryStatusUpdate, InboundMessage } from '../channel-adapter';
+import { withoutNul } from '../../common/nul';
 
 /** Twilio's form parameters exactly as sent: a repeated name keeps every value (all of them are signed). */
 export type TwilioParams = Record<string, string | string[]>;
@@ -51,9 +52,12 @@ function scalar(value: unknown): string {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-/** A webhook's parameters, from a form body or a JSON one. */
+/**
+ * A webhook's parameters, from a form body or a JSON one, without NUL characters: the inbox and the resident are
+ * looked up by them before intake (see withoutNul). The signature is checked on the raw body, as Twilio sent it.
+ */
 export function requestParams(req: { headers: Record<string, string | string[] | undefined>; rawBody: Buffer }): TwilioParams {
-  return isJsonBody(req.headers) ? parseJson(req.rawBody) : parseForm(req.rawBody);
+  return withoutNul(isJsonBody(req.headers) ? parseJson(req.rawBody) : parseForm(req.rawBody));
 }
 
 /** One value of a parameter; a repeated scalar parameter is bad input. */
