@@ -48,8 +48,10 @@ describe.each([
   }
 
   it('stores every good message of a burst and rejects only the one the database refuses', async () => {
+    // A failure nothing in the hub foresees: this test's own database refuses one text (each test file has its own).
+    await t.db.query(`ALTER TABLE message ADD CONSTRAINT refused_in_this_test CHECK (text <> 'the database refuses this one')`);
     const burst = Array.from({ length: 10 }, (_, i) => message(address(`good${i}`), `message ${i}`));
-    burst.splice(4, 0, message(address('bad'), 'a NUL byte \u0000 is refused by PostgreSQL'));
+    burst.splice(4, 0, message(address('bad'), 'the database refuses this one'));
     const settled = await Promise.allSettled(burst.map((m) => t.get(IntakeService).receive(m, inbox)));
     expect(settled.map((s) => s.status)).toEqual(burst.map((_, i) => (i === 4 ? 'rejected' : 'fulfilled')));
     const rows = await t.db.query<{ external_id: string }>(`SELECT external_id FROM message WHERE external_id = ANY($1::text[])`, [burst.map((m) => m.externalMessageId)]);
