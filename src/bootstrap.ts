@@ -9,6 +9,7 @@ import { WEBCHAT_HTTP_PATH, webchatCors } from './channels/webchat/webchat-cors'
 import { useBodyParsers } from './common/body-parsers';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { Env } from './config/env';
+import { HubIoAdapter } from './realtime/hub-io.adapter';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -41,6 +42,7 @@ export async function createApp(overrides: Record<string, string | undefined> = 
   app.enableShutdownHooks();
   const env = app.get(Env);
   if (env.REDIS_URL) await useRedisForSockets(app, env);
+  else app.useWebSocketAdapter(new HubIoAdapter(app));
   if (env.API_DOCS) {
     const config = new DocumentBuilder()
       .setTitle('Contact Hub')

@@ -103,6 +103,15 @@ describe.each([
       expect(await client.send('queue:list', {})).toMatchObject({ ok: true, cases: expect.any(Array), cursor: expect.any(String) });
       expect(client.socket.connected).toBe(true);
     });
+
+    it('answers a command no one handles at once, and still runs the supervisor gateway’s commands on the same socket', async () => {
+      const client = await connect(alice);
+      expect(await client.send('case:claim-nxet', {})).toEqual({ ok: false, error: { code: 'Validation', message: 'Unknown command: case:claim-nxet' } });
+      const sup = await connect(sue);
+      expect(await sup.send('metrics:live', {})).toMatchObject({ ok: true, snapshot: expect.any(Object) });
+      expect(await sup.send('queue:list', {})).toMatchObject({ ok: true });
+      expect(sup.socket.connected && client.socket.connected).toBe(true);
+    });
   });
 
   describe('department scoping', () => {

@@ -240,6 +240,7 @@ describe('Web chat: POST /webchat/v1/session and socket.io /webchat', () => {
       }
       expect(await widget.send('typing', { typing: 'yes' })).toMatchObject({ ok: false, error: { code: 'Validation' } });
       expect(await widget.send('prechat', { name: 42 })).toMatchObject({ ok: false, error: { code: 'Validation' } });
+      expect(await widget.send('message:sned', { text: 'hi', clientId: 'typo' })).toEqual({ ok: false, error: { code: 'Validation', message: 'Unknown command: message:sned' } });
       expect(await widget.send('message:send', { text: 'hi', clientId: 'x', attachmentIds: [randomUUID()] })).toMatchObject({ ok: false, error: { code: 'Validation' } });
       expect(await count(`SELECT count(*) AS n FROM message`, [])).toBe(before);
       expect(widget.socket.connected).toBe(true);

@@ -1,8 +1,8 @@
 import { INestApplicationContext, Logger } from '@nestjs/common';
-import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import IORedis from 'ioredis';
 import { Server, ServerOptions } from 'socket.io';
+import { HubIoAdapter } from './hub-io.adapter';
 
 /**
  * socket.io across processes: every app process sharing REDIS_URL (and REDIS_PREFIX) joins one Redis stream, so a
@@ -10,7 +10,7 @@ import { Server, ServerOptions } from 'socket.io';
  * The streams adapter resumes from its stream offset after a Redis disconnect, so packets sent meanwhile are not
  * lost (the pub/sub adapter drops them). Without REDIS_URL the default in-memory adapter is used (one process).
  */
-export class RedisIoAdapter extends IoAdapter {
+export class RedisIoAdapter extends HubIoAdapter {
   private readonly logger = new Logger('Realtime');
   private redis?: IORedis;
   private adapterFactory?: ReturnType<typeof createAdapter>;
