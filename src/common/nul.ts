@@ -4,7 +4,7 @@
  * means nothing in any text the hub keeps, so it is dropped at each door outside strings come in by:
  * - every JSON request body (the parser's reviver, src/common/body-parsers.ts), webhooks included;
  * - validated input (validateDto): query strings, form bodies and socket payloads;
- * - Twilio's webhook parameters (requestParams) and parsed mail (EmailReceiverService.receive), which are looked up
+ * - Twilio's webhook parameters (requestParams) and parsed mail (EmailReceiver.receive), which are looked up
  *   before intake;
  * - every inbound message, whatever the channel (IntakeService.receive), so a new channel needs no care of its own.
  *
