@@ -32,7 +32,7 @@ import { hashPassword } from '../src/agents/agents.service';
 import { createDataSource } from '../src/database/data-source';
 import { createApiInbox, HubProcess, startHubProcess } from '../test/support/hub-process';
 import { adminQuery, databaseUrl, ensureServicesRunning, PG_ADMIN_URL, TEST_REDIS_URL } from '../test/support/services';
-import { createBenchDatabase, dropRedisKeys, numberFlag, signInAgents, startBareServer } from './support/setup';
+import { booleanFlag, createBenchDatabase, dropRedisKeys, numberFlag, runBench, signInAgents, startBareServer } from './support/setup';
 import { cpuSnapshot, cpuUsageSince, CpuUsage, percentile } from './support/load';
 
 interface Options {
@@ -377,14 +377,8 @@ function options(): Options {
     agents: Math.max(1, Math.floor(numberFlag('agents', 50))),
     racers: Math.max(1, Math.floor(numberFlag('racers', 200))),
     rounds: Math.max(1, Math.floor(numberFlag('rounds', 3))),
-    redis: process.argv.includes('--redis') || process.env.BENCH_REDIS === '1',
+    redis: booleanFlag('redis'),
   };
 }
 
-main().then(
-  () => process.exit(0),
-  (e: Error) => {
-    console.error(e.stack ?? e);
-    process.exit(1);
-  },
-);
+runBench(main);

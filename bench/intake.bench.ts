@@ -30,7 +30,7 @@ import { createDataSource } from '../src/database/data-source';
 import { createApiInbox, HubProcess, startHubProcess } from '../test/support/hub-process';
 import { adminQuery, databaseUrl, ensureServicesRunning, PG_ADMIN_URL } from '../test/support/services';
 import { HttpConnection } from './support/http-client';
-import { createBenchDatabase, numberFlag, startBareServer } from './support/setup';
+import { createBenchDatabase, numberFlag, runBench, startBareServer } from './support/setup';
 import { cpuSnapshot, CpuUsage, cpuUsageSince, drive, percentile, RunResult } from './support/load';
 
 /** A load run and the CPU used during it. */
@@ -385,10 +385,4 @@ function options(): Options {
   };
 }
 
-main().then(
-  () => process.exit(0),
-  (e: Error) => {
-    console.error(e.stack ?? e);
-    process.exit(1);
-  },
-);
+runBench(main);

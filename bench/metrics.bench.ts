@@ -32,7 +32,7 @@ import { SupervisorMetricsRepository } from '../src/supervisor/supervisor-metric
 import { SupervisorMetricsService } from '../src/supervisor/supervisor-metrics.service';
 import { adminQuery, databaseUrl, ensureServicesRunning, PG_ADMIN_URL } from '../test/support/services';
 import { percentile } from './support/load';
-import { numberFlag } from './support/setup';
+import { numberFlag, runBench } from './support/setup';
 
 interface Options {
   cases: number;
@@ -262,10 +262,4 @@ function options(): Options {
   };
 }
 
-main().then(
-  () => process.exit(0),
-  (e: Error) => {
-    console.error(e.stack ?? e.message);
-    process.exit(1);
-  },
-);
+runBench(main);

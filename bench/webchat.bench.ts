@@ -31,7 +31,7 @@ import { createDataSource } from '../src/database/data-source';
 import { hashToken } from '../src/inboxes/inboxes.service';
 import { HubProcess, startHubProcess } from '../test/support/hub-process';
 import { adminQuery, databaseUrl, ensureServicesRunning, PG_ADMIN_URL, TEST_REDIS_URL } from '../test/support/services';
-import { createBenchDatabase, dropRedisKeys, numberFlag, signInAgents } from './support/setup';
+import { booleanFlag, createBenchDatabase, dropRedisKeys, numberFlag, runBench, signInAgents } from './support/setup';
 import { cpuSnapshot, cpuUsageSince, CpuUsage, percentile } from './support/load';
 
 interface Options {
@@ -278,14 +278,8 @@ function options(): Options {
     conversations: Math.max(1, Math.floor(numberFlag('conversations', 100))),
     rounds: Math.max(1, Math.floor(numberFlag('rounds', 20))),
     think: numberFlag('think', 3000),
-    redis: process.argv.includes('--redis') || process.env.BENCH_REDIS === '1',
+    redis: booleanFlag('redis'),
   };
 }
 
-main().then(
-  () => process.exit(0),
-  (e: Error) => {
-    console.error(e.stack ?? e);
-    process.exit(1);
-  },
-);
+runBench(main);

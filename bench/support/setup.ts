@@ -92,3 +92,19 @@ export async function startBareServer(script: string): Promise<BareServer> {
   });
   return { port, pid: child.pid!, stop: () => void child.kill('SIGKILL') };
 }
+
+/** A yes/no flag: `--name` on the command line, or BENCH_NAME=1 in the environment. */
+export function booleanFlag(name: string): boolean {
+  return process.argv.includes(`--${name}`) || process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] === '1';
+}
+
+/** Runs a bench's main and exits: 0 when it finished, 1 with the stack when it failed (open sockets keep no bench alive). */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (e: Error) => {
+      console.error(e.stack ?? e);
+      process.exit(1);
+    },
+  );
+}
