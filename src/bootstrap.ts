@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
+import type { Server } from 'node:http';
 import { AppModule } from './app.module';
 import { emailWebhookBodyLimit } from './channels/email/email-webhook-refusals';
 import { WEBCHAT_HTTP_PATH, webchatCors } from './channels/webchat/webchat-cors';
@@ -41,6 +42,7 @@ export async function createApp(overrides: Record<string, string | undefined> = 
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
   const env = app.get(Env);
+  keepIdleConnections(app, env.HTTP_KEEP_ALIVE_SECONDS);
   if (env.REDIS_URL) await useRedisForSockets(app, env);
   else app.useWebSocketAdapter(new HubIoAdapter(app));
   if (env.API_DOCS) {
@@ -54,6 +56,13 @@ export async function createApp(overrides: Record<string, string | undefined> = 
     SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'api/docs/openapi.json' });
   }
   return app;
+}
+
+/** See Env.HTTP_KEEP_ALIVE_SECONDS. The headers timeout must outlast it, or a slow first request on a kept connection is cut. */
+function keepIdleConnections(app: INestApplication, seconds: number): void {
+  const server = app.getHttpServer() as Server;
+  server.keepAliveTimeout = seconds * 1000;
+  server.headersTimeout = Math.max(server.headersTimeout, (seconds + 1) * 1000);
 }
 
 /** With Redis, socket.io rooms span every app process (see realtime/redis-io.adapter.ts). */

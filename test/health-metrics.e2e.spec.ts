@@ -1,3 +1,5 @@
+import { connect, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestApp, TestApp } from './support/app';
 import { givenApiInbox, postApiMessage } from './support/given';
 import { adminQuery } from './support/services';
@@ -41,6 +43,71 @@ describe('operations endpoints (e2e)', () => {
         await down.close();
       }
     });
+  });
+
+  describe('keep-alive connections', () => {
+    let t: TestApp;
+
+    beforeAll(async () => {
+      t = await startTestApp();
+    });
+
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    it('keeps an idle connection open past Node’s 5 s default, so a proxy reusing it is not reset', async () => {
+      const socket = await openConnection(t.url);
+      try {
+        expect(await getHealth(socket)).toMatch(/^HTTP\/1\.1 200 /);
+        await sleep(6_000);
+        expect(socket.destroyed).toBe(false);
+        expect(await getHealth(socket)).toMatch(/^HTTP\/1\.1 200 /);
+      } finally {
+        socket.destroy();
+      }
+    });
+
+    it('closes an idle connection after HTTP_KEEP_ALIVE_SECONDS', async () => {
+      const short = await startTestApp({ env: { HTTP_KEEP_ALIVE_SECONDS: '1' } });
+      const socket = await openConnection(short.url);
+      try {
+        const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+        expect(await getHealth(socket)).toMatch(/^HTTP\/1\.1 200 /);
+        const answeredAt = Date.now();
+        expect((await closed) - answeredAt).toBeLessThan(4_000);
+      } finally {
+        socket.destroy();
+        await short.close();
+      }
+    });
+
+    async function openConnection(url: string): Promise<Socket> {
+      const { hostname, port } = new URL(url);
+      const socket = connect(Number(port), hostname);
+      await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+      return socket;
+    }
+
+    /** One GET /health on the kept connection; resolves with the raw response once its whole body has come. */
+    function getHealth(socket: Socket): Promise<string> {
+      return new Promise((resolve, reject) => {
+        let raw = '';
+        const onData = (chunk: Buffer) => {
+          raw += chunk.toString('latin1');
+          const [head, body] = raw.split('\r\n\r\n');
+          const length = Number(/content-length: (\d+)/i.exec(head)?.[1]);
+          if (body !== undefined && body.length >= length) done(() => resolve(raw));
+        };
+        const onClose = () => done(() => reject(new Error(`connection closed; got ${JSON.stringify(raw)}`)));
+        const done = (then: () => void) => {
+          socket.off('data', onData).off('close', onClose);
+          then();
+        };
+        socket.on('data', onData).on('close', onClose);
+        socket.write(`GET /health HTTP/1.1\r\nHost: ${socket.remoteAddress}\r\n\r\n`);
+      });
+    }
   });
 
   describe('GET /health with Redis', () => {

@@ -21,6 +21,14 @@ export class Env {
   @IsString()
   HOST = '0.0.0.0';
 
+  /**
+   * How long an idle keep-alive connection stays open. Longer than a proxy's or load balancer's idle timeout (60 s is
+   * common), so the proxy never sends a request on a connection the hub is closing at that instant: Node's 5 s
+   * default makes that race, seen as a 502 at the proxy or ECONNRESET at a client.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  HTTP_KEEP_ALIVE_SECONDS = 65;
+
   /** Public address of this hub, used in links and for provider signature checks behind a proxy. */
   @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
   PUBLIC_BASE_URL?: string;
