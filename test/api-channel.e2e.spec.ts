@@ -42,6 +42,24 @@ describe('API channel: POST /channels/api/messages', () => {
     expect(new Date(row.sent_at as string).toISOString()).toBe('2026-11-20T09:15:00.000Z');
   });
 
+  it('runs the case on the time the hub received it, not on a sentAt the sender chose', async () => {
+    const before = Date.now();
+    const old = await postApiMessage(t, token, { externalId: 'timed-old', from: { address: 'res-time' }, text: 'me first', sentAt: '1990-01-01T00:00:00Z' });
+    const future = await postApiMessage(t, token, { externalId: 'timed-future', from: { address: 'res-time' }, text: 'and again', sentAt: '2999-01-01T00:00:00Z' });
+    const after = Date.now();
+    expect(future.body.caseId).toBe(old.body.caseId);
+    const [kase] = await t.db.query(`SELECT reference, created_at, last_inbound_at FROM "case" WHERE id = $1`, [old.body.caseId]);
+    expect(kase.reference).toMatch(new RegExp(`^C-${new Date(before).getUTCFullYear()}-`));
+    for (const at of [kase.created_at, kase.last_inbound_at]) {
+      expect(new Date(at as string).getTime()).toBeGreaterThanOrEqual(before - 1000);
+      expect(new Date(at as string).getTime()).toBeLessThanOrEqual(after + 1000);
+    }
+    const sent = await t.db.query(`SELECT external_id, sent_at FROM message WHERE case_id = $1 ORDER BY created_at`, [old.body.caseId]);
+    // The sender's time stays on the message as its label, unless it lies in the future.
+    expect(new Date(sent[0].sent_at as string).toISOString()).toBe('1990-01-01T00:00:00.000Z');
+    expect(new Date(sent[1].sent_at as string).getTime()).toBeLessThanOrEqual(after + 1000);
+  });
+
   it('drops NUL characters (PostgreSQL cannot store them) and stores the message', async () => {
     const res = await postApiMessage(t, token, { externalId: 'nul-\u00001', from: { address: 'res-\u0000nul', name: 'A\u0000da' }, text: 'Bin\u0000 missed' });
     expect(res.status).toBe(201);

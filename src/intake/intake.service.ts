@@ -157,7 +157,7 @@ export class IntakeService {
         channel: msg.channel,
         text: clean[i].text,
         subject: clean[i].subject,
-        at: clean[i].at,
+        at: clean[i].receivedAt,
         caseId: msg.caseId,
         caseProven: msg.caseProven,
         newThread: msg.newThread,
@@ -175,7 +175,7 @@ export class IntakeService {
         textFull: clean[i].textFull,
         attachments: msg.attachments,
         redactions: clean[i].redactions,
-        sentAt: clean[i].at,
+        sentAt: clean[i].sentAt,
       })),
     );
     const lost = items.findIndex((_, i) => !stored[i]);
@@ -207,9 +207,23 @@ function redact(msg: InboundMessage) {
     text: text.text,
     textFull: textFull?.text ?? null,
     subject: msg.subject === undefined ? undefined : redactCardData(msg.subject).text,
-    at: msg.sentAt ?? new Date(),
+    ...times(msg.sentAt),
     redactions: found ? summarise(text, textFull) : null,
   };
+}
+
+/** How far ahead of the hub's clock a sender's clock may run before its time is not believed. */
+const SENDER_CLOCK_AHEAD_MS = 5 * 60_000;
+
+/**
+ * The case runs on the hub's clock: when it was received decides its place in the queue, its reference year, its SLA
+ * clock and reopen window, whatever time the sender wrote into an email's Date header or an API call's sentAt. The
+ * message keeps the sender's time as a label, unless it lies in the future.
+ */
+function times(sentAt: Date | undefined): { receivedAt: Date; sentAt: Date } {
+  const receivedAt = new Date();
+  const believable = sentAt && sentAt.getTime() <= receivedAt.getTime() + SENDER_CLOCK_AHEAD_MS;
+  return { receivedAt, sentAt: believable ? sentAt : receivedAt };
 }
 
 function unitOfWork(manager: EntityManager, outbox: PendingEvent[]): Tx {

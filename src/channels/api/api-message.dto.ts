@@ -40,7 +40,7 @@ export class ApiInboundMessageDto {
   @IsString() @MaxLength(20000)
   text: string;
 
-  @ApiPropertyOptional({ description: 'ISO-8601 time the resident sent it' })
+  @ApiPropertyOptional({ description: 'ISO-8601 time the resident sent it: the message\'s label only; the case runs on the time the hub received it' })
   @IsOptional() @IsISO8601({ strict: true })
   sentAt?: string;
 
