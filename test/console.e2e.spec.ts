@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AgentRole, CaseStatus, DeliveryStatus } from '../src/common/enum';
+import { ClaimNextQueue } from '../src/cases/claim-next.queue';
 import { DepartmentsService } from '../src/departments/departments.service';
 import { startTestApp, TestApp } from './support/app';
 import { CallbackStandIn, startCallbackStandIn } from './support/callback-stand-in';
@@ -207,6 +208,21 @@ describe.each([
       expect(owned).toBe(2);
     });
 
+    it('does not refuse at capacity because the same agent’s other claim found nothing (two departments at once)', async () => {
+      const agent = await givenAgent(t, { name: 'Dee Twodepts', departments: ['council-tax'], capacity: 1 });
+      const waiting = await givenCase(inboxes.tax);
+      const [empty] = await t.db.query<{ id: string }>(
+        `SELECT d.id FROM department d WHERE NOT EXISTS (SELECT 1 FROM "case" c WHERE c.department_id = d.id AND c.status = 'new') LIMIT 1`,
+      );
+      const [tax] = await t.db.query<{ department_id: string }>(`SELECT department_id FROM "case" WHERE id = $1`, [waiting]);
+      const claims = t.get(ClaimNextQueue);
+      // Both in one turn, so they go in one batch: the empty department's claim first.
+      const [nothing, claimed] = await Promise.all([claims.claim(agent.agent.id, [empty.id]), claims.claim(agent.agent.id, [tax.department_id])]);
+      expect(nothing).toEqual({ refused: 'nothing waiting' });
+      expect(claimed).toMatchObject({ assignee_id: agent.agent.id, status: 'open', department_id: tax.department_id });
+      expect(await caseRow((claimed as { id: string }).id)).toMatchObject({ assignee_id: agent.agent.id });
+    });
+
     it('claims a named case once: someone else’s is a Conflict, an agent may not take over, a supervisor may', async () => {
       const caseId = await givenCase();
       const [a, b, s] = [await connect(alice), await connect(bob), await connect(sue)];
@@ -293,6 +309,8 @@ describe.each([
         await b.waitFor('case:updated', (p) => p.case.id === caseId && p.case.status === status && p.case.version === (ack as any).case.version);
       }
       expectError(await a.send('case:status', { caseId, status: 'open' }), 'InvalidTransition');
+      // Claiming a closed case is refused, its owner's own claim included.
+      expectError(await a.send('case:claim', { caseId }), 'InvalidTransition');
       expect(await caseRow(caseId)).toMatchObject({ status: CaseStatus.Closed });
     });
 

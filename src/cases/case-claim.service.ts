@@ -61,6 +61,7 @@ export class CaseClaimService {
   async claim(actor: Actor, caseId: string, takeOver = false): Promise<CaseRow> {
     return this.db.transaction(async (tx) => {
       const kase = await this.lockVisible(tx, actor, caseId);
+      assertClaimable(kase); // before the owner's shortcut: a closed case is not claimed, not even by its owner
       if (kase.assignee_id === actor.id) return kase;
       if (kase.assignee_id && !takeOver) {
         throw HubError.conflict(`Case ${kase.reference} is owned by ${await this.nameOf(tx, kase.assignee_id)}`, { assigneeId: kase.assignee_id });
@@ -216,7 +217,7 @@ export class CaseClaimService {
 
   /** Makes a locked case the actor's (taking it from its owner, if any); `new` becomes `open`. */
   private async takeLocked(tx: Tx, actor: Actor, kase: CaseRow, status = kase.status === CaseStatus.New ? CaseStatus.Open : kase.status): Promise<CaseRow> {
-    if (kase.status === CaseStatus.Closed) throw new HubError('InvalidTransition', `Case ${kase.reference} is closed: it cannot be claimed`);
+    assertClaimable(kase);
     if (status !== kase.status) assertTransition(kase.status, status);
     const row = await this.claims.assign(tx.manager, kase.id, actor.id, kase.assignee_id, status);
     if (!row) throw changedMeanwhile(kase);
@@ -282,4 +283,8 @@ function assignedEvent(row: CaseRow, previousAssigneeId: string | null, byAgentI
 
 function changedMeanwhile(kase: CaseRow): HubError {
   return HubError.conflict(`Case ${kase.reference} changed meanwhile: reload it and try again`, { caseId: kase.id });
+}
+
+function assertClaimable(kase: CaseRow): void {
+  if (kase.status === CaseStatus.Closed) throw new HubError('InvalidTransition', `Case ${kase.reference} is closed: it cannot be claimed`);
 }

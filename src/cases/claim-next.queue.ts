@@ -94,21 +94,27 @@ export class ClaimNextQueue {
     const agentIds = [...new Set(batch.map((r) => r.agentId))].sort();
     const capacity = await this.claims.lockAgents(tx.manager, agentIds);
     const load = await this.claims.countLoads(tx.manager, agentIds);
+    for (const r of batch) if (!capacity.has(r.agentId)) throw HubError.notFound('Agent', r.agentId);
     const outcomes: Array<CaseRow | Refusal | undefined> = Array.from({ length: batch.length }, () => undefined);
-    const groups = new Map<string, number[]>();
-    batch.forEach((r, i) => {
-      const cap = capacity.get(r.agentId);
-      if (cap === undefined) throw HubError.notFound('Agent', r.agentId);
-      const held = load.get(r.agentId) ?? 0;
-      if (held >= cap) return void (outcomes[i] = { refused: 'at capacity', load: held, capacity: cap });
-      load.set(r.agentId, held + 1); // counted now, so the same agent's second claim in this batch sees it
-      const key = r.departmentIds ? [...r.departmentIds].sort().join(',') : '*';
-      groups.set(key, [...(groups.get(key) ?? []), i]);
-    });
-    for (const [key, indexes] of groups) {
-      const departmentIds = key === '*' ? null : key ? key.split(',') : [];
-      const rows = departmentIds?.length === 0 ? [] : await this.claims.claimManyOldestWaiting(tx.manager, indexes.map((i) => batch[i].agentId), departmentIds);
-      for (const { position, ...row } of rows) outcomes[indexes[position - 1]] = row;
+    let pending = batch.map((_, i) => i);
+    // A claim that finds nothing waiting gives its place back, so an agent's claim refused at capacity behind it (the
+    // same agent pressing "next" for two departments at once) is tried again in another pass.
+    while (pending.length) {
+      const { groups, refused } = this.admit(batch, pending, capacity, load);
+      for (const [key, indexes] of groups) {
+        const departmentIds = key === '*' ? null : key ? key.split(',') : [];
+        const rows = departmentIds?.length === 0 ? [] : await this.claims.claimManyOldestWaiting(tx.manager, indexes.map((i) => batch[i].agentId), departmentIds);
+        for (const { position, ...row } of rows) {
+          outcomes[indexes[position - 1]] = row;
+          load.set(row.assignee_id!, (load.get(row.assignee_id!) ?? 0) + 1);
+        }
+      }
+      pending = [];
+      for (const i of refused) {
+        const [held, cap] = [load.get(batch[i].agentId) ?? 0, capacity.get(batch[i].agentId)!];
+        if (held < cap) pending.push(i);
+        else outcomes[i] = { refused: 'at capacity', load: held, capacity: cap };
+      }
     }
     const claimed = outcomes.filter((o): o is CaseRow => !!o && !('refused' in o));
     await this.audit.recordMany(
@@ -124,6 +130,28 @@ export class ClaimNextQueue {
       const view = batch[i].view;
       return 'refused' in o || !view ? o : { ...o, view: views.get(view)?.get(o.id) };
     });
+  }
+
+  /**
+   * One pass's claims that fit their agent's capacity, counting the claims before them in the pass, grouped by the
+   * departments they claim from; the others are refused for now.
+   */
+  private admit(batch: Request[], pending: number[], capacity: Map<string, number>, load: Map<string, number>): { groups: Map<string, number[]>; refused: number[] } {
+    const taken = new Map(load);
+    const groups = new Map<string, number[]>();
+    const refused: number[] = [];
+    for (const i of pending) {
+      const r = batch[i];
+      const held = taken.get(r.agentId) ?? 0;
+      if (held >= capacity.get(r.agentId)!) {
+        refused.push(i);
+        continue;
+      }
+      taken.set(r.agentId, held + 1);
+      const key = r.departmentIds ? [...r.departmentIds].sort().join(',') : '*';
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    }
+    return { groups, refused };
   }
 
   /** The views asked for, one read per view for all the cases claimed with it. */
