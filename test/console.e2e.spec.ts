@@ -541,6 +541,13 @@ describe.each([
       // The case's room is joined again: Alice is among its viewers.
       await again.waitFor('case:viewers', (p) => p.caseId === openCase && p.viewers.some((v: { id: string }) => v.id === alice.agent.id));
       expectError(await again.send('sync', { since: 'garbage' }), 'Validation');
+      // A cursor in the right shape that names no real time (30 February, month 13, year 0) is refused the same way.
+      for (const at of ['2026-02-30T10:00:00.000000Z', '2026-13-01T10:00:00.000000Z', '0000-01-01T00:00:00.000000Z']) {
+        const since = Buffer.from(JSON.stringify({ at, id: '00000000-0000-0000-0000-000000000000' })).toString('base64url');
+        const refused = await again.send('sync', { since });
+        expectError(refused, 'Validation');
+        expect(refused).toMatchObject({ error: { message: expect.stringMatching(/^since/) } });
+      }
     });
   });
 });

@@ -3,6 +3,13 @@ import { AgentRole } from '../src/common/enum';
 import { startTestApp, TestApp } from './support/app';
 import { givenAgent, givenApiInbox, postApiMessage } from './support/given';
 
+const SOME_UUID = '00000000-0000-4000-8000-000000000000';
+
+/** A cursor in the API's format whose content the API never gave out. */
+function craftedCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
 interface Res {
   status: number;
   body: any;
@@ -26,16 +33,17 @@ describe('staff REST API (e2e)', () => {
   }
 
   /** A resident writes through the API channel into the inbox of `department`; returns the case id. */
-  async function residentWrites(department: string, opts: { address?: string; text?: string; sentAt?: string } = {}): Promise<{ caseId: string; address: string }> {
+  async function residentWrites(department: string, opts: { address?: string; text?: string; receivedAt?: string } = {}): Promise<{ caseId: string; address: string }> {
     seq += 1;
     const address = opts.address ?? `resident-${seq}`;
     const res = await postApiMessage(t, inboxTokens[department], {
       externalId: `ext-${seq}`,
       from: { address, name: `Resident ${address}` },
       text: opts.text ?? `Hello, message ${seq}`,
-      ...(opts.sentAt ? { sentAt: opts.sentAt } : {}),
     });
     expect([200, 201]).toContain(res.status);
+    // The hub stamps a case with the time it received it; a test that needs another time says so in the database.
+    if (opts.receivedAt) await t.db.query(`UPDATE "case" SET created_at = $2 WHERE id = $1`, [res.body.caseId, opts.receivedAt]);
     return { caseId: res.body.caseId as string, address };
   }
 
@@ -66,10 +74,10 @@ describe('staff REST API (e2e)', () => {
 
   describe('GET /api/v1/cases', () => {
     it('lists the queue in order: highest priority first, then oldest, then id', async () => {
-      const normalOld = await residentWrites('highways', { sentAt: '2026-01-01T09:00:00Z' });
-      const urgentNew = await residentWrites('highways', { text: 'There is a gas leak in the street', sentAt: '2026-01-01T11:00:00Z' });
-      const normalNew = await residentWrites('highways', { sentAt: '2026-01-01T10:00:00Z' });
-      const urgentOld = await residentWrites('highways', { text: 'Exposed wires on the pavement', sentAt: '2026-01-01T08:00:00Z' });
+      const normalOld = await residentWrites('highways', { receivedAt: '2026-01-01T09:00:00Z' });
+      const urgentNew = await residentWrites('highways', { text: 'There is a gas leak in the street', receivedAt: '2026-01-01T11:00:00Z' });
+      const normalNew = await residentWrites('highways', { receivedAt: '2026-01-01T10:00:00Z' });
+      const urgentOld = await residentWrites('highways', { text: 'Exposed wires on the pavement', receivedAt: '2026-01-01T08:00:00Z' });
       const res = await api(admin, 'GET', '/api/v1/cases?department=highways');
       expect(res.status).toBe(200);
       expect(res.body.items.map((c: any) => c.id)).toEqual([urgentOld.caseId, urgentNew.caseId, normalOld.caseId, normalNew.caseId]);
@@ -80,7 +88,7 @@ describe('staff REST API (e2e)', () => {
     it('pages 25 cases by 10 with a cursor and sees each case exactly once, in queue order', async () => {
       const created: string[] = [];
       // Several cases share a timestamp, so the id must break ties for the cursor to be exact.
-      for (let i = 0; i < 25; i++) created.push((await residentWrites('council-tax', { sentAt: `2026-02-01T09:00:0${i % 3}Z` })).caseId);
+      for (let i = 0; i < 25; i++) created.push((await residentWrites('council-tax', { receivedAt: `2026-02-01T09:00:0${i % 3}Z` })).caseId);
       const pages: any[][] = [];
       let cursor: string | null = null;
       do {
@@ -142,6 +150,9 @@ describe('staff REST API (e2e)', () => {
       ['a bad assignee', 'assignee=bob', /assignee/],
       ['an unknown department', 'department=parks', /department/],
       ['a cursor we never gave out', 'cursor=not-a-cursor', /cursor/],
+      ['a cursor with a priority rank out of range', `cursor=${craftedCursor({ priorityRank: 99999, createdAt: '2026-11-27T16:26:34.136000Z', id: SOME_UUID })}`, /cursor/],
+      ['a cursor with a huge priority rank', `cursor=${craftedCursor({ priorityRank: 1e300, createdAt: '2026-11-27T16:26:34.136000Z', id: SOME_UUID })}`, /cursor/],
+      ['a cursor with an impossible date', `cursor=${craftedCursor({ priorityRank: 1, createdAt: '2026-99-99T99:99:99.000000Z', id: SOME_UUID })}`, /cursor/],
     ])('answers 400 JSON naming the field for %s', async (_, query, field) => {
       const res = await api(admin, 'GET', `/api/v1/cases?${query}`);
       expect(res.status).toBe(400);
@@ -157,8 +168,8 @@ describe('staff REST API (e2e)', () => {
 
   describe('GET /api/v1/cases/:id', () => {
     it('gives the case, its messages oldest first, its resident with identities, and the resident’s other cases', async () => {
-      const first = await residentWrites('customer-services', { address: 'detail-resident', text: 'First question', sentAt: '2026-03-01T09:00:00Z' });
-      await residentWrites('customer-services', { address: 'detail-resident', text: 'A follow-up', sentAt: '2026-03-01T09:05:00Z' });
+      const first = await residentWrites('customer-services', { address: 'detail-resident', text: 'First question' });
+      await residentWrites('customer-services', { address: 'detail-resident', text: 'A follow-up' });
       const elsewhere = await residentWrites('waste', { address: 'detail-resident', text: 'Another matter' });
       const res = await api(admin, 'GET', `/api/v1/cases/${first.caseId}`);
       expect(res.status).toBe(200);
@@ -338,6 +349,14 @@ describe('staff REST API (e2e)', () => {
       expect(seen.map((m: any) => m.id)).toEqual([...ids].reverse());
       expect(seen.map((m: any) => m.id)).not.toContain(hidden);
       expect(seen[0]).toMatchObject({ caseId: highways.caseId, reason: expect.stringMatching(/^refused/), attempts: 5, caseReference: expect.any(String) });
+    });
+
+    it('answers 400 JSON naming the cursor for a cursor with an impossible date', async () => {
+      const cursor = craftedCursor({ updatedAt: '2026-13-45T16:26:34.136000Z', id: SOME_UUID });
+      const res = await api(admin, 'GET', `/api/v1/messages/failed?cursor=${cursor}`);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('Validation');
+      expect(res.body.error.message).toMatch(/cursor/);
     });
 
     it('queues a failed reply again for an agent of the case’s department, and audits it', async () => {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { caseScope } from '../auth/access';
 import type { Actor } from '../auth/actor';
-import { decodeCursor, encodeCursor } from '../common/cursor';
-import { CaseStatus } from '../common/enum';
+import { decodeCursor, encodeCursor, isCursorTime } from '../common/cursor';
+import { CaseStatus, PRIORITY_RANK } from '../common/enum';
 import { HubError } from '../common/errors';
 import { DepartmentsService } from '../departments/departments.service';
 import { MessagesService } from '../messages/messages.service';
@@ -25,7 +25,8 @@ import {
 /** How many of a resident's other cases a case page shows. */
 const OTHER_CASES_MAX = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const EXACT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+/** The ranks a case can have (priority_rank is derived from the priority, see PRIORITY_RANK). */
+const PRIORITY_RANKS: readonly number[] = Object.values(PRIORITY_RANK);
 
 /**
  * What staff read about cases, always within the actor's department scope (see auth/access.ts): the queue with
@@ -109,10 +110,10 @@ export class CaseQueryService {
 
 function isQueueKey(v: unknown): v is QueueKey {
   const k = v as QueueKey;
-  return !!k && Number.isInteger(k.priorityRank) && typeof k.createdAt === 'string' && EXACT_TIME.test(k.createdAt) && UUID.test(k.id);
+  return !!k && PRIORITY_RANKS.includes(k.priorityRank) && isCursorTime(k.createdAt) && typeof k.id === 'string' && UUID.test(k.id);
 }
 
 function isFailedKey(v: unknown): v is FailedKey {
   const k = v as FailedKey;
-  return !!k && typeof k.updatedAt === 'string' && EXACT_TIME.test(k.updatedAt) && UUID.test(k.id);
+  return !!k && isCursorTime(k.updatedAt) && typeof k.id === 'string' && UUID.test(k.id);
 }

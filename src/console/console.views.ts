@@ -1,5 +1,5 @@
 import { AttachmentMeta } from '../channels/channel-adapter';
-import { decodeCursor, encodeCursor } from '../common/cursor';
+import { decodeCursor, encodeCursor, isCursorTime } from '../common/cursor';
 import { CasePriority, CaseStatus, Channel, DeliveryStatus, MessageDirection, Presence } from '../common/enum';
 import { SlaView, SlaViewColumns, toSlaView } from '../sla/sla.views';
 
@@ -167,7 +167,6 @@ export interface SyncKey {
   id: string;
 }
 
-const EXACT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const NO_ID = '00000000-0000-0000-0000-000000000000';
 
 export function syncCursor(at: string, id = NO_ID): string {
@@ -175,12 +174,12 @@ export function syncCursor(at: string, id = NO_ID): string {
 }
 
 export function decodeSyncCursor(cursor: string): SyncKey {
-  const key = decodeCursor(cursor, isSyncKey);
+  const key = decodeCursor(cursor, isSyncKey, 'since');
   if (!key) throw new Error('unreachable: an empty cursor is refused by the DTO');
   return key;
 }
 
 function isSyncKey(v: unknown): v is SyncKey {
   const k = v as SyncKey;
-  return !!k && typeof k.at === 'string' && EXACT_TIME.test(k.at) && typeof k.id === 'string' && /^[0-9a-f-]{36}$/i.test(k.id);
+  return !!k && isCursorTime(k.at) && typeof k.id === 'string' && /^[0-9a-f-]{36}$/i.test(k.id);
 }

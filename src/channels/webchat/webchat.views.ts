@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor } from '../../common/cursor';
+import { decodeCursor, encodeCursor, isCursorTime } from '../../common/cursor';
 import type { VisitorRow } from './webchat-visitor.repository';
 import type { WidgetMessageRow } from './webchat-read.repository';
 import type { VisitorView, WebchatMessage } from './webchat.events';
@@ -30,14 +30,13 @@ export function toVisitorView(visitorId: string, row: VisitorRow | undefined): V
   return { id: visitorId, name: row?.name ?? null, email: row?.email ?? null, phone: row?.phone ?? null, prechatDone: !!row?.prechat_at };
 }
 
-const EXACT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-
 /** The widget's cursor: a database time (microseconds, UTC), opaque to the widget. */
 export function widgetCursor(at: string): string {
   return encodeCursor({ at });
 }
 
+/** The time a widget cursor carries, exactly as written; anything else is a Validation error naming `since`. */
 export function decodeWidgetCursor(cursor: string): string {
-  const key = decodeCursor(cursor, (v): v is { at: string } => typeof (v as { at?: unknown })?.at === 'string' && EXACT_TIME.test((v as { at: string }).at));
+  const key = decodeCursor(cursor, (v): v is { at: string } => isCursorTime((v as { at?: unknown } | null)?.at), 'since');
   return key!.at;
 }
