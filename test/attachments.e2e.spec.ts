@@ -102,6 +102,16 @@ describe('attachment store (e2e)', () => {
       expect((await fetch(`${t.url}${stored.url}`)).status).toBe(401);
     });
 
+    it('answers an agent of another department 404 naming the attachment, never its case', async () => {
+      const other = (await givenAgent(t, { departments: ['waste'] })).token;
+      const res = await fetch(`${t.url}${stored.url}`, { headers: { authorization: `Bearer ${other}` } });
+      expect(res.status).toBe(404);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error).toMatchObject({ code: 'NotFound', message: `Attachment ${stored.id} not found` });
+      const [{ case_id: caseId }] = await t.db.query(`SELECT case_id FROM attachment WHERE id = $1`, [stored.id]);
+      expect(error.message).not.toContain(caseId);
+    });
+
     it('links an attachment once: a second case cannot take it', async () => {
       const admin = await givenAgent(t, { role: AgentRole.Admin });
       const { token } = await givenApiInbox(t, { department: 'waste' });
@@ -110,6 +120,59 @@ describe('attachment store (e2e)', () => {
       expect(taken).toEqual([]);
       const res = await fetch(`${t.url}${stored.url}`, { headers: { authorization: `Bearer ${admin.token}` } });
       expect(res.status).toBe(200);
+    });
+  });
+
+  describe('non-ASCII and invisible characters in an uploaded name (HTTP multipart)', () => {
+    let caseId: string;
+    let agentToken: string;
+
+    beforeAll(async () => {
+      const { token } = await givenApiInbox(t, { department: 'housing' });
+      const posted = await postApiMessage(t, token, { externalId: `att-names-${Date.now()}`, from: { address: 'att-names' }, text: 'A letter' });
+      caseId = posted.body.caseId as string;
+      agentToken = (await givenAgent(t, { departments: ['housing'] })).token;
+    });
+
+    /** A staff upload as a browser sends it: the filename parameter as raw UTF-8. */
+    async function upload(filename: string, bytes = PDF, type = 'application/pdf'): Promise<{ id: string; filename: string; url: string }> {
+      const form = new FormData();
+      form.append('file', new Blob([bytes], { type }), filename);
+      const res = await fetch(`${t.url}/api/v1/cases/${caseId}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${agentToken}` }, body: form });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { attachment: { id: string; filename: string; url: string } }).attachment;
+    }
+
+    /** The download's Content-Disposition: its ASCII fallback and its RFC 5987 filename* decoded (only attr-chars and %XX allowed). */
+    async function disposition(url: string): Promise<{ fallback: string; name: string }> {
+      const res = await fetch(`${t.url}${url}`, { headers: { authorization: `Bearer ${agentToken}` } });
+      expect(res.status).toBe(200);
+      const header = res.headers.get('content-disposition') ?? '';
+      const fallback = /;\s*filename="([\x20-\x7E]*)"/.exec(header);
+      const ext = /;\s*filename\*=UTF-8''((?:%[0-9A-Fa-f]{2}|[A-Za-z0-9!#$&+.^_`|~-])+)(?:;|$)/.exec(header);
+      expect(fallback).not.toBeNull();
+      expect(ext).not.toBeNull();
+      return { fallback: fallback![1], name: decodeURIComponent(ext![1]) };
+    }
+
+    it.each([
+      ['Ünïcode façade ✓.pdf'],
+      ['Cais am dŷ’r cyngor – ŵyr, ŷd, âr.pdf'],
+      ["Llythyr y Cyngor (Tŷ'r Ynys) *copi*.pdf"],
+    ])('keeps %s as sent, in the JSON, in the database and in the download', async (name) => {
+      const up = await upload(name);
+      expect(up.filename).toBe(name);
+      expect((await t.db.query(`SELECT filename FROM attachment WHERE id = $1`, [up.id]))[0].filename).toBe(name);
+      const { fallback, name: decoded } = await disposition(up.url);
+      expect(decoded).toBe(name);
+      expect(fallback).toMatch(/\.pdf$/);
+    });
+
+    it('removes C1 controls and bidi overrides that would disguise the name', async () => {
+      const up = await upload('invoice\u202Egpj.exe\u0085\u200F.pdf');
+      expect(up.filename).toBe('invoicegpj.exe.pdf');
+      expect((await disposition(up.url)).name).toBe('invoicegpj.exe.pdf');
+      expect((await sut.store({ bytes: PNG, filename: 'a\u0080b\u009Fc\u2066d\u2069\uFEFF.png', source: 'test' })).filename).toBe('abcd.png');
     });
   });
 

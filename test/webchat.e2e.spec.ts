@@ -484,6 +484,20 @@ describe('Web chat: POST /webchat/v1/session and socket.io /webchat', () => {
       expect((await fetch(`${t.url}${ack.message.attachments[0].url}?token=${b.session.visitorToken}`)).status).toBe(404);
       expect(await b.widget.send('message:send', { text: 'mine now', clientId: 'f-2', attachmentIds: [up.body.attachment.id] })).toMatchObject({ ok: false, error: { code: 'Validation' } });
     });
+
+    it('keeps a non-ASCII name as sent (UTF-8 multipart filename), in the JSON and the download, without invisible controls', async () => {
+      const { session } = await visitor();
+      for (const [sent, kept] of [['Zoë.png', 'Zoë.png'], ['Llun o’r tŷ ŵyr.png', 'Llun o’r tŷ ŵyr.png'], ['photo\u202Egnp.exe\u0085.png', 'photognp.exe.png']]) {
+        const up = await upload(session.visitorToken, PNG, sent, 'image/png');
+        expect(up).toMatchObject({ status: 201, body: { attachment: { filename: kept } } });
+        const own = await fetch(`${t.url}/webchat/v1/attachments/${up.body.attachment.id}?token=${session.visitorToken}`);
+        expect(own.status).toBe(200);
+        const header = own.headers.get('content-disposition') ?? '';
+        expect(header).toMatch(/;\s*filename="[\x20-\x7E]+"/);
+        const ext = /;\s*filename\*=UTF-8''((?:%[0-9A-Fa-f]{2}|[A-Za-z0-9!#$&+.^_`|~-])+)(?:;|$)/.exec(header);
+        expect(ext && decodeURIComponent(ext[1])).toBe(kept);
+      }
+    });
   });
 
   it('keeps a socket that is refused a command usable (openWidget stays connected)', async () => {
@@ -492,6 +506,16 @@ describe('Web chat: POST /webchat/v1/session and socket.io /webchat', () => {
     widgets.push(w);
     await w.waitFor('hello');
     expect(await w.send('sync', { since: 'garbage' })).toMatchObject({ ok: false, error: { code: 'Validation' } });
+    expect(w.socket.connected).toBe(true);
+  });
+
+  it('refuses a sync cursor carrying an impossible time as Validation naming since', async () => {
+    const { session } = await visitor();
+    const w = openWidget(t.url, session.visitorToken);
+    widgets.push(w);
+    await w.waitFor('hello');
+    const since = Buffer.from(JSON.stringify({ at: '2026-99-99T99:99:99.000000Z' }), 'utf8').toString('base64url');
+    expect(await w.send('sync', { since })).toMatchObject({ ok: false, error: { code: 'Validation', message: expect.stringMatching(/since/) } });
     expect(w.socket.connected).toBe(true);
   });
 });

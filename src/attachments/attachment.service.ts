@@ -105,7 +105,13 @@ export class AttachmentService implements OnApplicationBootstrap {
   async openForStaff(actor: Actor, id: string): Promise<OpenedAttachment> {
     const opened = await this.open(id);
     if (!opened.attachment.case_id) throw HubError.notFound('Attachment', id);
-    await this.cases.assertVisible(actor, opened.attachment.case_id);
+    try {
+      await this.cases.assertVisible(actor, opened.attachment.case_id);
+    } catch (e) {
+      // The case's own NotFound would name the case the file belongs to.
+      if (e instanceof HubError && e.code === 'NotFound') throw HubError.notFound('Attachment', id);
+      throw e;
+    }
     return opened;
   }
 
@@ -150,9 +156,18 @@ const EXTENSIONS: Record<string, string> = {
   'application/vnd.oasis.opendocument.spreadsheet': 'ods',
 };
 
-/** A name safe to show and to put in Content-Disposition: no path, no control characters, not too long. */
+/**
+ * Characters a name may not keep: C0, DEL and C1 controls (U+0080–U+009F, e.g. U+0085), the bidi controls that can
+ * show `invoice\u202Efdp.exe` as `invoiceexe.pdf` (LRM, RLM, ALM, LRE…RLO, LRI…PDI), zero-width and other invisible
+ * format characters, line and paragraph separators, and `"`. ZWJ and ZWNJ stay: scripts and emoji need them.
+ */
+const UNSAFE_IN_NAME = /[\u0000-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u206F\uFEFF\uFFF9-\uFFFB"]/g;
+
+/** A name safe to show and to put in Content-Disposition: no path, no control or invisible characters, not too long. */
 export function safeFilename(name: string | undefined, contentType: string): string {
-  const base = (name ?? '').split(/[\\/]/).pop()!.replace(/[\u0000-\u001F\u007F"]/g, '').trim().slice(0, 200);
+  const last = (name ?? '').normalize('NFC').split(/[\\/]/).pop()!.replace(UNSAFE_IN_NAME, '').trim();
+  // At most 200 characters, cut between code points so no half of a surrogate pair is left.
+  const base = Array.from(last).slice(0, 200).join('').trim();
   return base || `attachment.${EXTENSIONS[contentType] ?? 'bin'}`;
 }
 

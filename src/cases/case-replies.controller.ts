@@ -1,8 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UploadedFile, UseGuards, UseInterceptors } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
-import { memoryStorage } from 'multer';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ATTACHMENT_MAX_BYTES } from '../attachments/attachment.service';
+import { AttachmentFileInterceptor } from '../attachments/attachment-upload';
 import type { Actor } from '../auth/actor';
 import { CurrentAgent } from '../auth/decorators';
 import { StaffGuard } from '../auth/staff.guard';
@@ -41,7 +39,7 @@ export class CaseRepliesController {
   @ApiResponse({ status: 404, description: 'No such case, or outside your departments' })
   @ApiResponse({ status: 413, description: 'Over 10 MB' })
   @ApiResponse({ status: 415, description: 'Content not allowed, whatever the name says' })
-  @UseInterceptors(FileInterceptor('file', { storage: memoryStorage(), limits: { fileSize: ATTACHMENT_MAX_BYTES, files: 1, fields: 5 } }))
+  @UseInterceptors(AttachmentFileInterceptor())
   async attach(@CurrentAgent() actor: Actor, @Param('id') caseId: string, @UploadedFile() file: Express.Multer.File | undefined): Promise<{ attachment: CaseAttachmentDto }> {
     if (!file) throw HubError.validation('file: a multipart field named "file" is required', { field: 'file' });
     const stored = await this.files.upload(actor, caseId, file);

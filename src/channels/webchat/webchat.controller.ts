@@ -1,9 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { memoryStorage } from 'multer';
-import { ATTACHMENT_MAX_BYTES } from '../../attachments/attachment.service';
+import { AttachmentFileInterceptor } from '../../attachments/attachment-upload';
 import { sendAttachment } from '../../attachments/send-attachment';
 import { bearerToken } from '../../common/bearer';
 import { HubError } from '../../common/errors';
@@ -40,7 +38,7 @@ export class WebchatController {
   @ApiResponse({ status: 201, description: '{ attachment: { id, filename, contentType, size } }' })
   @ApiResponse({ status: 413, description: 'Too big' })
   @ApiResponse({ status: 415, description: 'Content not allowed, whatever the name says' })
-  @UseInterceptors(FileInterceptor('file', { storage: memoryStorage(), limits: { fileSize: ATTACHMENT_MAX_BYTES, files: 1, fields: 5 } }))
+  @UseInterceptors(AttachmentFileInterceptor())
   async upload(@Req() req: Request, @Headers('authorization') auth: string | undefined, @UploadedFile() file: Express.Multer.File | undefined) {
     if (!file) throw HubError.validation('file: a multipart field named "file" is required', { field: 'file' });
     return { attachment: await this.uploads.upload(bearerToken(auth), file, req.ip ?? 'unknown') };
