@@ -69,8 +69,9 @@ export class WebchatSessionService {
     if (dto.identity) {
       checkIdentityHash(inbox, dto.identity);
       const address = `user:${dto.identity.id}`;
-      // Another resident signed in on this browser: they get a visitor (and a conversation) of their own.
-      if (row?.verified && row.address !== address) visitorId = randomUUID();
+      // Only this resident's own verified visitor is kept. Anyone else's (an anonymous visitor's pre-chat answers,
+      // uploads and conversation, or another signed-in resident's) stays theirs: a visitor of their own.
+      if (!row?.verified || row.address !== address) visitorId = randomUUID();
       row = await this.linkVerified(visitorId, inbox, address, dto.identity);
     } else if (row?.verified) {
       // The resident signed out of the council's site: whoever uses this browser next must not see their chat.

@@ -43,15 +43,20 @@ export class WebchatVisitorRepository {
     return (await this.find(v.id, m))!;
   }
 
-  /** Links the visitor to a resident the council's site vouched for (identity verification). */
+  /**
+   * The visitor of a resident the council's site vouched for (identity verification): created, or this same resident's
+   * visitor renewed (a name or email given now replaces the kept one). Never another's: an anonymous visitor's row
+   * (their pre-chat answers) or another resident's is not taken over, and asking for it is a bug of the caller.
+   */
   async verify(m: EntityManager, v: { id: string; inboxId: string; address: string; name: string | null; email: string | null }): Promise<VisitorRow> {
     const rows = await m.query(
       `INSERT INTO webchat_visitor (id, inbox_id, address, verified, name, email) VALUES ($1, $2, $3, true, $4, $5)
-       ON CONFLICT (id) DO UPDATE SET address = $3, verified = true, name = coalesce($4, webchat_visitor.name),
-         email = coalesce($5, webchat_visitor.email), updated_at = now()
+       ON CONFLICT (id) DO UPDATE SET name = coalesce($4, webchat_visitor.name), email = coalesce($5, webchat_visitor.email), updated_at = now()
+         WHERE webchat_visitor.verified AND webchat_visitor.address = $3
        RETURNING *`,
       [v.id, v.inboxId, v.address, v.name, v.email],
     );
+    if (!rows[0]) throw new Error(`web chat visitor ${v.id} is not ${v.address}'s own visitor`);
     return rows[0];
   }
 
