@@ -1,8 +1,11 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Channel, AgentRole, DeliveryStatus } from '../src/common/enum';
+import { AgentsService } from '../src/agents/agents.service';
+import type { Actor } from '../src/auth/actor';
 import { DeliveryService } from '../src/delivery/delivery.service';
 import { startTestApp, TestApp } from './support/app';
 import { CallbackStandIn, ReceivedRequest, Responder, StandInAnswer, startCallbackStandIn } from './support/callback-stand-in';
+import { AckResult, ConsoleClient, connectConsole } from './support/console-client';
 import { eventually } from './support/eventually';
 import { givenAgent, givenApiInbox, postApiMessage } from './support/given';
 
@@ -35,14 +38,19 @@ describe.each([
 ])('Delivery of replies to the API channel (%s)', (_label, redis) => {
   let t: TestApp;
   let staff: { token: string; agent: { id: string } };
+  /** The supervisor as DeliveryService.resend takes them (as the socket and REST sign-in build it). */
+  let staffActor: Actor;
   const standIns: CallbackStandIn[] = [];
+  const sockets: ConsoleClient[] = [];
 
   beforeAll(async () => {
     t = await startTestApp({ redis, env: ENV });
     staff = await givenAgent(t, { role: AgentRole.Supervisor });
+    staffActor = (await t.get(AgentsService).findActiveActor(staff.agent.id))!;
   });
   afterAll(() => t.close());
   afterEach(async () => {
+    for (const s of sockets.splice(0)) s.close();
     for (const s of standIns.splice(0)) await s.close();
   });
 
@@ -169,7 +177,7 @@ describe.each([
     expect(hook.requests).toHaveLength(1);
 
     hook.respond(accept);
-    const requeued = await t.get(DeliveryService).resend(message.id, staff.agent.id);
+    const requeued = await t.get(DeliveryService).resend(message.id, staffActor);
     expect(requeued.delivery_status).toBe(DeliveryStatus.Queued);
 
     const row = await becomes(message.id, DeliveryStatus.Sent);
@@ -200,7 +208,7 @@ describe.each([
     const { caseId } = await givenCase(accept);
     const message = await reply(caseId, 'Already fine');
     await becomes(message.id, DeliveryStatus.Sent);
-    await expect(t.get(DeliveryService).resend(message.id, staff.agent.id)).rejects.toMatchObject({ code: 'Conflict' });
+    await expect(t.get(DeliveryService).resend(message.id, staffActor)).rejects.toMatchObject({ code: 'Conflict' });
   });
 
   it('delivers a queued reply whose job was lost once the sweep finds it', async () => {
@@ -287,5 +295,112 @@ describe.each([
 
     expect(hook.requests).toHaveLength(1);
     expect(await stateOf(messageId)).toMatchObject({ delivery_status: DeliveryStatus.Sent, attempts: 1, provider_message_id: providerIdFor(hook.requests[0], 1) });
+  });
+
+  describe('retrying a failed reply: the rules of replying (message:retry and POST /api/v1/messages/:id/retry)', () => {
+    /** Longer than a sweep round (SWEEP_INTERVAL_MS) and many back-offs: a re-send would have reached the stand-in by then. */
+    const QUIET_MS = 600;
+
+    async function connect(who: { token: string }): Promise<ConsoleClient> {
+      const client = await connectConsole(t.url, { token: who.token });
+      sockets.push(client);
+      await client.waitFor('hello');
+      return client;
+    }
+
+    function restRetry(who: { token: string }, messageId: string) {
+      return fetch(`${t.url}/api/v1/messages/${messageId}/retry`, { method: 'POST', headers: { authorization: `Bearer ${who.token}` } }).then(async (res) => ({
+        status: res.status,
+        body: (await res.json()) as { error?: { code: string; message: string } },
+      }));
+    }
+
+    function expectRefused(ack: AckResult, code: string): { code: string; message: string } {
+      expect(ack).toMatchObject({ ok: false, error: { code, message: expect.any(String) } });
+      return (ack as Extract<AckResult, { ok: false }>).error;
+    }
+
+    /** An agent replies on a fresh case (so owns it) over the socket; the receiver refuses it, then would accept anything. */
+    async function failedReplyOwnedBy(owner: { token: string }) {
+      const given = await givenCase(answer(400));
+      const socket = await connect(owner);
+      const ack = await socket.send('case:reply', { caseId: given.caseId, text: 'This reply fails first' });
+      expect(ack).toMatchObject({ ok: true, message: { deliveryStatus: 'queued' } });
+      const messageId = (ack as Extract<AckResult, { ok: true }>).message.id as string;
+      await becomes(messageId, DeliveryStatus.Failed);
+      expect(given.hook.requests).toHaveLength(1);
+      given.hook.respond(accept);
+      return { ...given, socket, messageId };
+    }
+
+    async function expectNotSentAgain(hook: CallbackStandIn, messageId: string, before: MessageState): Promise<void> {
+      await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
+      expect(hook.requests).toHaveLength(1);
+      expect(await stateOf(messageId)).toEqual(before);
+    }
+
+    it('refuses a retry on a closed case with InvalidTransition, as case:reply does, and sends nothing', async () => {
+      const owner = await givenAgent(t);
+      const { hook, socket, caseId, messageId } = await failedReplyOwnedBy(owner);
+      expect(await socket.send('case:status', { caseId, status: 'closed' })).toMatchObject({ ok: true, case: { status: 'closed' } });
+      const failed = await stateOf(messageId);
+      const replyRefusal = expectRefused(await socket.send('case:reply', { caseId, text: 'One more thing' }), 'InvalidTransition');
+
+      const refusal = expectRefused(await socket.send('message:retry', { messageId }), 'InvalidTransition');
+      expect(refusal.message).toBe(replyRefusal.message);
+      expect(refusal.message).toMatch(/is closed: it cannot be replied to/);
+      const rest = await restRetry(owner, messageId);
+      expect(rest.status).toBe(409);
+      expect(rest.body.error).toMatchObject({ code: 'InvalidTransition', message: replyRefusal.message });
+      await expect(t.get(DeliveryService).resend(messageId, (await t.get(AgentsService).findActiveActor(owner.agent.id))!)).rejects.toMatchObject({ code: 'InvalidTransition' });
+
+      expect(failed.delivery_status).toBe(DeliveryStatus.Failed);
+      await expectNotSentAgain(hook, messageId, failed);
+      const audit = await t.db.query(`SELECT action FROM audit_entry WHERE action = 'message.resend' AND subject_id = $1`, [messageId]);
+      expect(audit).toEqual([]);
+    });
+
+    it('refuses a retry by an agent who does not own the case with the code replying gets (Forbidden), and sends nothing', async () => {
+      const owner = await givenAgent(t);
+      const colleague = await givenAgent(t); // the same department, not the owner
+      const { hook, caseId, messageId } = await failedReplyOwnedBy(owner);
+      const failed = await stateOf(messageId);
+      const theirs = await connect(colleague);
+      const replyRefusal = expectRefused(await theirs.send('case:reply', { caseId, text: 'Let me try' }), 'Forbidden');
+
+      expectRefused(await theirs.send('message:retry', { messageId }), replyRefusal.code);
+      expect((await restRetry(colleague, messageId)).body.error).toMatchObject({ code: 'Forbidden' });
+
+      await expectNotSentAgain(hook, messageId, failed);
+      const [kase] = await t.db.query<{ assignee_id: string }>(`SELECT assignee_id FROM "case" WHERE id = $1`, [caseId]);
+      expect(kase.assignee_id).toBe(owner.agent.id);
+    });
+
+    it('lets a supervisor re-send an agent’s failed reply from the failed list without taking the case over', async () => {
+      const owner = await givenAgent(t);
+      const { hook, caseId, messageId } = await failedReplyOwnedBy(owner);
+
+      const rest = await restRetry(staff, messageId);
+      expect(rest.status).toBe(202);
+      await becomes(messageId, DeliveryStatus.Sent);
+      expect(hook.requests.map((r) => r.json.messageId)).toEqual([messageId, messageId]);
+      const [kase] = await t.db.query<{ assignee_id: string }>(`SELECT assignee_id FROM "case" WHERE id = $1`, [caseId]);
+      expect(kase.assignee_id).toBe(owner.agent.id);
+    });
+
+    it('still re-sends the owner’s failed reply on an open case, over the socket and over REST', async () => {
+      const owner = await givenAgent(t);
+      const { hook, socket, messageId } = await failedReplyOwnedBy(owner);
+
+      expect(await socket.send('message:retry', { messageId })).toMatchObject({ ok: true, message: { id: messageId, deliveryStatus: 'queued' } });
+      await becomes(messageId, DeliveryStatus.Sent);
+      expect(hook.requests.map((r) => r.json.messageId)).toEqual([messageId, messageId]);
+
+      const second = await failedReplyOwnedBy(owner);
+      const rest = await restRetry(owner, second.messageId);
+      expect(rest.status).toBe(202);
+      await becomes(second.messageId, DeliveryStatus.Sent);
+      expect(second.hook.requests.map((r) => r.json.messageId)).toEqual([second.messageId, second.messageId]);
+    });
   });
 });

@@ -10,7 +10,7 @@ import { DepartmentsService } from '../departments/departments.service';
 import { MessagesService } from '../messages/messages.service';
 import { CaseClaimRepository } from './case-claim.repository';
 import { CaseRepository, CaseRow } from './case.repository';
-import { assertTransition } from './case-status';
+import { assertTransition, closedCase } from './case-status';
 import { CasesService } from './cases.service';
 import { Claimed, ClaimedView, ClaimNextQueue, Refusal } from './claim-next.queue';
 
@@ -80,6 +80,18 @@ export class CaseClaimService {
     if (!kase.assignee_id) return this.takeLocked(tx, actor, kase);
     const owner = await this.nameOf(tx, kase.assignee_id);
     throw HubError.forbidden(`Case ${kase.reference} is owned by ${owner}: only they reply${actor.role === AgentRole.Agent ? '' : ' (take it over first)'}`);
+  }
+
+  /**
+   * Inside the caller's transaction: the case of a failed message going out again, locked (a status change or a
+   * take-over waits for the re-send) and checked as a reply is: not closed, and the agent's own (an unowned case
+   * becomes theirs). A supervisor or an admin re-sends without taking the case over: clearing failed messages is
+   * their job (GET /api/v1/messages/failed), and the words are the owner's, unchanged.
+   */
+  async lockForResend(tx: Tx, actor: Actor, caseId: string): Promise<CaseRow> {
+    const kase = await this.lockVisible(tx, actor, caseId);
+    if (kase.status === CaseStatus.Closed) throw closedCase(kase);
+    return actor.role === AgentRole.Agent ? this.ensureOwner(tx, actor, kase) : kase;
   }
 
   /** Back to the department's queue as `new`, unowned. */

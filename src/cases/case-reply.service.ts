@@ -13,6 +13,7 @@ import { StoredAttachment } from '../attachments/attachment.service';
 import { CaseAttachmentsService } from './case-attachments.service';
 import { CaseClaimService } from './case-claim.service';
 import { CaseComposeService } from './case-compose.service';
+import { closedCase } from './case-status';
 import { CaseRepository, CaseRow } from './case.repository';
 import { CasesService } from './cases.service';
 
@@ -164,10 +165,6 @@ export class CaseReplyService {
 interface StaffText {
   text: string;
   redactions: Record<string, number> | null;
-}
-
-function closedCase(kase: CaseRow): HubError {
-  return new HubError('InvalidTransition', `Case ${kase.reference} is closed: it cannot be replied to`, { status: kase.status });
 }
 
 function noSuchTemplate(templateId: string, templates: ComposeTemplate[]): string {

@@ -1,5 +1,6 @@
 import { CaseStatus } from '../common/enum';
 import { HubError } from '../common/errors';
+import type { CaseRow } from './case.repository';
 
 /**
  * The case state machine. `new` = waiting for an agent; `open` = an agent works it; `pending` = waiting on the
@@ -30,4 +31,9 @@ export function assertTransition(from: CaseStatus, to: CaseStatus): void {
 export function statusOnResidentReply(current: CaseStatus, hasAssignee: boolean): CaseStatus {
   if (current === CaseStatus.New || current === CaseStatus.Open) return current;
   return hasAssignee ? CaseStatus.Open : CaseStatus.New;
+}
+
+/** The refusal of anything going out to the resident (a reply, a re-send) on a closed case. */
+export function closedCase(kase: Pick<CaseRow, 'reference' | 'status'>): HubError {
+  return new HubError('InvalidTransition', `Case ${kase.reference} is closed: it cannot be replied to`, { status: kase.status });
 }

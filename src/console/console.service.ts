@@ -187,11 +187,14 @@ export class ConsoleService {
     };
   }
 
-  /** A failed outbound message on a case the actor may see, sent again for real (a fresh round of attempts). */
+  /**
+   * A failed outbound message on a case the actor may see, sent again for real (a fresh round of attempts), by the
+   * rules of DeliveryService.resend: not on a closed case, and among agents only by the case's owner.
+   */
   async retry(actor: Actor, { messageId }: RetryDto): Promise<{ message: MessageView }> {
     const message = await this.messages.get(messageId);
     if (!(await this.reads.visibleCaseIds(caseScope(actor), [message.case_id])).length) throw HubError.notFound('Message', messageId);
-    return { message: await this.viewOf(await this.delivery.resend(messageId, actor.id)) };
+    return { message: await this.viewOf(await this.delivery.resend(messageId, actor)) };
   }
 
   /**

@@ -4,6 +4,8 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { AttachmentMeta, OutboundAttachment, OutboundMessage, PermanentDeliveryError, TransientDeliveryError } from '../channels/channel-adapter';
 import { AttachmentService } from '../attachments/attachment.service';
 import { ChannelRegistry } from '../channels/channel-registry';
+import type { Actor } from '../auth/actor';
+import { CaseClaimService } from '../cases/case-claim.service';
 import { CasesService } from '../cases/cases.service';
 import { Channel, DeliveryStatus, MessageDirection } from '../common/enum';
 import { HubError } from '../common/errors';
@@ -39,6 +41,7 @@ export class DeliveryService implements OnApplicationBootstrap {
     private readonly deliveries: DeliveryRepository,
     private readonly messages: MessagesService,
     private readonly cases: CasesService,
+    private readonly claims: CaseClaimService,
     private readonly inboxes: InboxesService,
     private readonly residents: ResidentsService,
     private readonly channels: ChannelRegistry,
@@ -92,15 +95,20 @@ export class DeliveryService implements OnApplicationBootstrap {
     });
   }
 
-  /** A supervisor's or agent's re-send of a failed message: a fresh round of attempts, for real. */
-  async resend(messageId: string, actorId: string): Promise<MessageRow> {
+  /**
+   * The re-send of a failed message (the console's `message:retry`, REST `POST /api/v1/messages/:id/retry`): a fresh
+   * round of attempts, for real. A reply going out again: refused on a closed case, and only the case's owner among
+   * agents sends it (CaseClaimService.lockForResend). A refused re-send changes nothing.
+   */
+  async resend(messageId: string, actor: Actor): Promise<MessageRow> {
     const row = await this.db.transaction(async (tx) => {
+      await this.claims.lockForResend(tx, actor, (await this.messages.get(messageId, tx.manager)).case_id);
       const requeued = await this.deliveries.requeue(tx.manager, messageId);
       if (!requeued) {
         const current = await this.messages.get(messageId, tx.manager);
         throw HubError.conflict(`Only a failed message can be re-sent; this one is ${current.delivery_status ?? current.direction}`);
       }
-      await this.audit.record(tx.manager, { actorType: 'agent', actorId, action: 'message.resend', subjectType: 'message', subjectId: messageId });
+      await this.audit.record(tx.manager, { actorType: 'agent', actorId: actor.id, action: 'message.resend', subjectType: 'message', subjectId: messageId });
       tx.emit('message.status-changed', { caseId: requeued.case_id, messageId, status: DeliveryStatus.Queued, reason: null });
       return requeued;
     });

@@ -21,13 +21,16 @@ export class FailedMessagesService {
     return this.caseQueries.failedMessages(actor, query);
   }
 
-  /** A fresh round of delivery attempts for a failed message on a case the actor may see. */
+  /**
+   * A fresh round of delivery attempts for a failed message on a case the actor may see, by the rules of replying
+   * (DeliveryService.resend): not on a closed case, and among agents only by the case's owner.
+   */
   async retry(actor: Actor, messageId: string): Promise<MessageDto> {
     const message = UUID.test(messageId) ? await this.messages.get(messageId) : undefined;
     if (!message) throw HubError.notFound('Message', messageId);
     await this.caseQueries.assertVisible(actor, message.case_id).catch((e: unknown) => {
       throw e instanceof HubError && e.code === 'NotFound' ? HubError.notFound('Message', messageId) : e;
     });
-    return toMessageDto(await this.delivery.resend(messageId, actor.id));
+    return toMessageDto(await this.delivery.resend(messageId, actor));
   }
 }

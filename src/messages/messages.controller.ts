@@ -29,8 +29,9 @@ export class MessagesController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a failed reply again, for real: back to queued with a fresh round of attempts' })
   @ApiResponse({ status: 202, type: MessageDto, description: 'Queued again' })
+  @ApiResponse({ status: 403, description: 'An agent who does not own the case: among agents only its owner re-sends (supervisors and admins may)' })
   @ApiResponse({ status: 404, description: 'No such message, or its case is outside your departments' })
-  @ApiResponse({ status: 409, description: 'The message has not failed' })
+  @ApiResponse({ status: 409, description: 'The message has not failed (Conflict), or its case is closed (InvalidTransition)' })
   retry(@CurrentAgent() actor: Actor, @Param('id') id: string): Promise<MessageDto> {
     return this.failed.retry(actor, id);
   }
