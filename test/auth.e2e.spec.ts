@@ -52,6 +52,13 @@ describe('staff sign-in (e2e)', () => {
       expect(audit.map((a) => a.action)).toContain('auth.sign-in');
     });
 
+    it('signs in with spaces pasted around the email, as the account was made with them trimmed', async () => {
+      await t.get(AgentsService).create({ email: 'pat.paste@council.test', name: 'Pat Paste', role: AgentRole.Agent, departments: ['waste'], password: 'a very long password' });
+      const res = await login(t, { email: '  Pat.Paste@council.test \t', password: 'a very long password' });
+      expect(res.status).toBe(200);
+      expect(res.body.agent).toMatchObject({ email: 'pat.paste@council.test' });
+    });
+
     it('answers a sign-in with NUL characters like any wrong one: 401, not a server error', async () => {
       const { agent } = await givenAgent(t);
       const res = await login(t, { email: `${agent.email}\u0000`, password: 'not the\u0000 password' });

@@ -1,9 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import { AgentDto } from '../agents/agents.dto';
 
 export class LoginDto {
+  /** Trimmed, as it was when the account was made: a space pasted with the address is not a wrong address. */
   @ApiProperty({ example: 'sam.agent@council.gov.uk' })
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
   @IsString() @MinLength(3) @MaxLength(320)
   email: string;
 
