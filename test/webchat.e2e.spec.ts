@@ -2,6 +2,7 @@ import { JwtService } from '@nestjs/jwt';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { DepartmentsService } from '../src/departments/departments.service';
@@ -469,6 +470,26 @@ describe('Web chat: POST /webchat/v1/session and socket.io /webchat', () => {
       expect(res.body.error.message).toMatch(/not allowed|not a recognised type/);
       expect(await count(`SELECT count(*) AS n FROM attachment`, [])).toBe(before);
       expect((await upload('forged', PNG, 'a.png', 'image/png')).status).toBe(401);
+    });
+
+    it('answers a bad token at once, before the file is read, not after taking in the whole upload', async () => {
+      // Only the first of a declared 9 MB is sent: an answer can only come from a check made before the body is read.
+      const boundary = 'hub-test-boundary';
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(`${t.url}/webchat/v1/attachments`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer forged', 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(9 * 1024 * 1024) },
+        });
+        req.on('response', (res) => {
+          resolve(res.statusCode ?? 0);
+          req.destroy(); // the rest of the 9 MB never comes: close, so the app can shut down
+        });
+        req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
+        req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`);
+        req.write(PNG);
+        setTimeout(() => reject(new Error('no answer while the upload was still coming')), 5_000).unref();
+      });
+      expect(status).toBe(401);
     });
 
     it('sends an upload with a message; only its own visitor can fetch it', async () => {

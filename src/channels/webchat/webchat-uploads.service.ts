@@ -4,7 +4,7 @@ import { RESIDENT_UPLOAD_TYPES } from '../../attachments/content-type';
 import { HubError } from '../../common/errors';
 import { WebchatReadRepository } from './webchat-read.repository';
 import { WebchatRateLimits } from './webchat-rate-limits';
-import { WebchatSessionService } from './webchat-session.service';
+import { Visitor, WebchatSessionService } from './webchat-session.service';
 import { uploadSource } from './webchat.service';
 
 /** Residents' files: stored (typed from their bytes) for a later message:send, and shown only in their own chat. */
@@ -17,10 +17,18 @@ export class WebchatUploads {
     private readonly limits: WebchatRateLimits,
   ) {}
 
-  async upload(token: string | undefined, file: { buffer: Buffer; originalname: string; mimetype: string }, ip: string) {
+  /**
+   * Who may upload, checked before the file is read (WebchatUploadGuard): a valid visitor token within the upload
+   * limits, so a stranger cannot make the hub take in 10 MB first.
+   */
+  async admit(token: string | undefined, ip: string): Promise<Visitor> {
     const visitor = await this.sessions.identify(token);
     await this.limits.consume('upload', visitor.visitorId);
     await this.limits.consume('uploadIp', ip);
+    return visitor;
+  }
+
+  async upload(visitor: Visitor, file: { buffer: Buffer; originalname: string; mimetype: string }) {
     const stored = await this.attachments.store({
       bytes: file.buffer,
       filename: file.originalname,

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UploadedFile, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AttachmentFileInterceptor } from '../../attachments/attachment-upload';
@@ -8,6 +8,7 @@ import { HubError } from '../../common/errors';
 import { validateDto } from '../../common/validate';
 import { WebchatSessionDto } from './webchat.dto';
 import { WebchatSessionService } from './webchat-session.service';
+import { AdmittedUpload, WebchatUploadGuard } from './webchat-upload.guard';
 import { WebchatUploads } from './webchat-uploads.service';
 
 /** The widget's HTTP routes; their CORS headers (any origin) come from webchat-cors.ts, mounted in bootstrap. */
@@ -38,10 +39,13 @@ export class WebchatController {
   @ApiResponse({ status: 201, description: '{ attachment: { id, filename, contentType, size } }' })
   @ApiResponse({ status: 413, description: 'Too big' })
   @ApiResponse({ status: 415, description: 'Content not allowed, whatever the name says' })
+  @ApiResponse({ status: 401, description: 'No valid visitor token (answered before the file is read)' })
+  @ApiResponse({ status: 429, description: 'Too many uploads (answered before the file is read)' })
+  @UseGuards(WebchatUploadGuard)
   @UseInterceptors(AttachmentFileInterceptor())
-  async upload(@Req() req: Request, @Headers('authorization') auth: string | undefined, @UploadedFile() file: Express.Multer.File | undefined) {
+  async upload(@Req() req: AdmittedUpload, @UploadedFile() file: Express.Multer.File | undefined) {
     if (!file) throw HubError.validation('file: a multipart field named "file" is required', { field: 'file' });
-    return { attachment: await this.uploads.upload(bearerToken(auth), file, req.ip ?? 'unknown') };
+    return { attachment: await this.uploads.upload(req.visitor, file) };
   }
 
   @Get('attachments/:id')
