@@ -26,13 +26,10 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { Agent as HttpAgent, request } from 'node:http';
-import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { io, Socket } from 'socket.io-client';
-import { hashPassword } from '../src/agents/agents.service';
-import { createDataSource } from '../src/database/data-source';
 import { createApiInbox, HubProcess, startHubProcess } from '../test/support/hub-process';
-import { adminQuery, databaseUrl, ensureServicesRunning, PG_ADMIN_URL, TEST_REDIS_URL } from '../test/support/services';
+import { adminQuery, ensureServicesRunning, PG_ADMIN_URL, TEST_REDIS_URL } from '../test/support/services';
 import { booleanFlag, createBenchDatabase, dropRedisKeys, numberFlag, runBench, signInAgents, startBareServer } from './support/setup';
 import { cpuSnapshot, cpuUsageSince, CpuUsage, percentile } from './support/load';
 

@@ -26,9 +26,8 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { createDataSource } from '../src/database/data-source';
 import { createApiInbox, HubProcess, startHubProcess } from '../test/support/hub-process';
-import { adminQuery, databaseUrl, ensureServicesRunning, PG_ADMIN_URL } from '../test/support/services';
+import { adminQuery, ensureServicesRunning, PG_ADMIN_URL } from '../test/support/services';
 import { HttpConnection } from './support/http-client';
 import { createBenchDatabase, numberFlag, runBench, startBareServer } from './support/setup';
 import { cpuSnapshot, CpuUsage, cpuUsageSince, drive, percentile, RunResult } from './support/load';

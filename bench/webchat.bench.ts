@@ -23,14 +23,11 @@ import 'reflect-metadata';
 import { JwtService } from '@nestjs/jwt';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { io, Socket } from 'socket.io-client';
-import { hashPassword } from '../src/agents/agents.service';
-import { createDataSource } from '../src/database/data-source';
 import { hashToken } from '../src/inboxes/inboxes.service';
 import { HubProcess, startHubProcess } from '../test/support/hub-process';
-import { adminQuery, databaseUrl, ensureServicesRunning, PG_ADMIN_URL, TEST_REDIS_URL } from '../test/support/services';
+import { adminQuery, ensureServicesRunning, PG_ADMIN_URL, TEST_REDIS_URL } from '../test/support/services';
 import { booleanFlag, createBenchDatabase, dropRedisKeys, numberFlag, runBench, signInAgents } from './support/setup';
 import { cpuSnapshot, cpuUsageSince, CpuUsage, percentile } from './support/load';
 
