@@ -9,6 +9,8 @@ import { SupervisorMetrics1764231100000 } from '../../migrations/1764231100000-S
 import { Webchat1764230800000 } from '../../migrations/1764230800000-Webchat';
 import { Sla1764231000000 } from '../../migrations/1764231000000-Sla';
 import { IdentityOptedOut1764231200000 } from '../../migrations/1764231200000-IdentityOptedOut';
+import { IdentityTyped1764231300000 } from '../../migrations/1764231300000-IdentityTyped';
+import { ReplyClientId1764231307000 } from '../../migrations/1764231307000-ReplyClientId';
 
 /** Every migration, in order. A schema change is a new file in migrations/ added here. */
 export const MIGRATIONS = [
@@ -22,6 +24,8 @@ export const MIGRATIONS = [
   Sla1764231000000,
   SupervisorMetrics1764231100000,
   IdentityOptedOut1764231200000,
+  IdentityTyped1764231300000,
+  ReplyClientId1764231307000,
 ];
 
 export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {

@@ -13,6 +13,8 @@ export interface IdentityRow {
   created_at: Date;
   /** The resident's last message from this identity, kept by the channels with a reply window (WhatsApp). */
   last_inbound_at?: Date | null;
+  /** Set while the address was only typed into a form (web chat pre-chat), never proven by a message from it. */
+  typed_at?: Date | null;
 }
 
 export interface ResidentRow {
@@ -72,13 +74,31 @@ export class ResidentRepository {
     );
   }
 
-  /** Adds addresses to a resident, unverified; one already held by anyone is left where it is. Returns those added. */
+  /**
+   * Adds addresses typed into a form to a resident: unverified and marked typed (typed_at); one already held by anyone
+   * is left where it is. Returns those added.
+   */
   async insertIdentitiesForResident(m: EntityManager, residentId: string, rows: Array<{ channel: Channel; address: string }>): Promise<IdentityRow[]> {
     return m.query(
-      `INSERT INTO identity (resident_id, channel, address)
-       SELECT $1, channel, address FROM unnest($2::text[], $3::text[]) AS v(channel, address)
+      `INSERT INTO identity (resident_id, channel, address, typed_at)
+       SELECT $1, channel, address, now() FROM unnest($2::text[], $3::text[]) AS v(channel, address)
        ON CONFLICT (channel, address) DO NOTHING RETURNING *`,
       [residentId, rows.map((r) => r.channel), rows.map((r) => r.address)],
+    );
+  }
+
+  /**
+   * Moves these form-typed identities (locked by the caller) each to a new resident of its own, unnamed, with the
+   * typed mark and the display name cleared, in one statement; returns the moved rows. One no longer typed is left.
+   */
+  async takeTypedIdentities(m: EntityManager, identityIds: string[]): Promise<IdentityRow[]> {
+    return m.query(
+      `WITH i AS (UPDATE identity SET resident_id = gen_random_uuid(), typed_at = NULL, display_name = NULL
+                  WHERE id = ANY($1::uuid[]) AND typed_at IS NOT NULL
+                  RETURNING *),
+       r AS (INSERT INTO resident (id) SELECT resident_id FROM i)
+       SELECT * FROM i`,
+      [identityIds],
     );
   }
 

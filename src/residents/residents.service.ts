@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
 import { Channel } from '../common/enum';
 import { Tx } from '../database/db';
 import { HubError } from '../common/errors';
@@ -22,7 +23,10 @@ export class RetryUnit extends Error {
 
 @Injectable()
 export class ResidentsService {
-  constructor(private readonly residents: ResidentRepository) {}
+  constructor(
+    private readonly residents: ResidentRepository,
+    private readonly audit: AuditService,
+  ) {}
 
   async getIdentity(id: string): Promise<IdentityRow> {
     const row = await this.residents.findIdentityById(id);
@@ -37,9 +41,14 @@ export class ResidentsService {
   }
 
   /**
-   * resolveIdentity for every sender of an intake batch (one answer per sender, in order), in two or three
+   * resolveIdentity for every sender of an intake batch (one answer per sender, in order), in two to four
    * statements. Each identity stays locked until the transaction ends, so intake for one resident in concurrent
    * transactions queues up rather than racing; addresses are taken in one global order so that it cannot deadlock.
+   *
+   * A message from an address is the first proof of who holds it: an identity that was only typed into a form (a web
+   * chat's pre-chat email or phone) goes to a new resident of its own here, as first contact would make, and is no
+   * longer the typist's. A form never decides whose record a genuine message joins; staff merge by hand if the two
+   * residents are one person.
    */
   async resolveIdentities(tx: Tx, senders: Array<{ channel: Channel; address: string; name?: string }>): Promise<ResolvedIdentity[]> {
     const wanted = new Map<string, { channel: Channel; address: string; names: string[] }>();
@@ -52,6 +61,8 @@ export class ResidentsService {
     const found = new Map(created.map((row) => [identityKey(row), { row, created: true }]));
     const existing = ordered.filter((w) => !found.has(identityKey(w)));
     if (existing.length) for (const row of await this.residents.lockIdentities(tx.manager, existing)) found.set(identityKey(row), { row, created: false });
+    const typed = [...found.values()].filter((f) => f.row.typed_at).map((f) => f.row);
+    if (typed.length) await this.takeTyped(tx, typed, found);
 
     const renames = [];
     for (const w of ordered) {
@@ -70,8 +81,30 @@ export class ResidentsService {
   }
 
   /**
-   * Addresses a resident gave about themselves (a web chat's pre-chat form): added unverified. One that already
-   * belongs to someone stays theirs: an address typed into a form proves nothing, so it never moves or merges anyone.
+   * Form-typed identities a message came from: each to a resident of its own (a first contact, as far as residents
+   * go), audited, since the typist's record loses an address it showed.
+   */
+  private async takeTyped(tx: Tx, typed: IdentityRow[], found: Map<string, { row: IdentityRow; created: boolean }>): Promise<void> {
+    const typist = new Map(typed.map((row) => [row.id, row.resident_id]));
+    const moved = await this.residents.takeTypedIdentities(tx.manager, typed.map((row) => row.id));
+    for (const row of moved) found.set(identityKey(row), { row, created: true });
+    await this.audit.recordMany(
+      tx.manager,
+      moved.map((row) => ({
+        actorType: 'system',
+        action: 'identity.taken-by-sender',
+        subjectType: 'identity',
+        subjectId: row.id,
+        details: { channel: row.channel, fromResidentId: typist.get(row.id), toResidentId: row.resident_id },
+      })),
+    );
+  }
+
+  /**
+   * Addresses a resident gave about themselves (a web chat's pre-chat form): added unverified and marked typed. One
+   * that already belongs to someone (typed by them or proven) stays theirs: an address typed into a form proves
+   * nothing, so it never moves or merges anyone. A typed one stays only until a message comes from the address:
+   * resolveIdentities then gives it to a resident of its own.
    */
   async addUnverifiedIdentities(tx: Tx, residentId: string, addresses: Array<{ channel: Channel; address: string }>): Promise<IdentityRow[]> {
     if (!addresses.length) return [];
