@@ -22,6 +22,19 @@ export const STAFF_TEXT_MAX = 4000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A reply as sent: `duplicate` when it is one the case already had under the same client id (nothing new stored). */
+export interface SentReply {
+  message: MessageRow;
+  duplicate: boolean;
+}
+
+/** Thrown inside the reply's transaction when its client id was taken: rolls back whatever the repeat did (a claim). */
+class RepeatedReply extends Error {
+  constructor(readonly earlier: MessageRow) {
+    super('reply already stored under this client id');
+  }
+}
+
 /**
  * What staff write on a case: replies to the resident and internal notes.
  *
@@ -36,6 +49,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * `open`, `pending` and `resolved` cases keep their status: waiting on the resident (`pending`) or closing the
  * case is the agent's explicit choice. A closed case refuses replies; notes are allowed on any case, they never
  * leave the hub.
+ *
+ * Sent once: a reply may carry the client's own id for it (`clientId`, the console's draft). The same (case, clientId)
+ * from the same agent is one message however often it is sent (a double press, a command retried after a dropped
+ * socket, both at once): the repeat stores, audits, emits and delivers nothing, and is answered with the message as
+ * first stored (its text, not the repeat's). The unique key on (case_id, client_id) decides between concurrent
+ * sends. Another agent's clientId on the case is a Conflict. Without a clientId every send is a new reply.
  */
 @Injectable()
 export class CaseReplyService {
@@ -54,18 +73,38 @@ export class CaseReplyService {
    * A reply as the API and the console send it: typed `text` or an approved template's `templateId`, not both, with
    * the files staff attached to the case that `attachmentIds` names (CaseAttachmentsService).
    */
-  send(actor: Actor, caseId: string, reply: { text?: string; templateId?: string; attachmentIds?: unknown }): Promise<MessageRow> {
+  async send(actor: Actor, caseId: string, reply: { text?: string; templateId?: string; attachmentIds?: unknown }): Promise<MessageRow> {
+    return (await this.sendOnce(actor, caseId, reply)).message;
+  }
+
+  /** send(), once per `clientId` (see the class): a repeat answers the reply already stored, `duplicate: true`. */
+  async sendOnce(actor: Actor, caseId: string, reply: { text?: string; templateId?: string; attachmentIds?: unknown; clientId?: string }): Promise<SentReply> {
     if (reply.text !== undefined && reply.templateId !== undefined) throw HubError.validation('Send either text or templateId, not both', { field: 'templateId' });
-    return reply.templateId !== undefined
-      ? this.replyWithTemplate(actor, caseId, reply.templateId, reply.attachmentIds)
-      : this.reply(actor, caseId, reply.text as string, reply.attachmentIds);
+    const { clientId } = reply;
+    // A repeat is answered before the checks of a new reply (the case may have been closed since the first went out).
+    // Only a shortcut: the unique key, not this read, is what keeps two concurrent sends to one message.
+    const earlier = clientId === undefined ? undefined : await this.earlierReply(actor, caseId, clientId);
+    if (earlier) return { message: earlier, duplicate: true };
+    try {
+      const message = reply.templateId !== undefined
+        ? await this.templateReply(actor, caseId, reply.templateId, reply.attachmentIds, clientId)
+        : await this.typedReply(actor, caseId, reply.text as string, reply.attachmentIds, clientId);
+      return { message, duplicate: false };
+    } catch (e) {
+      if (e instanceof RepeatedReply) return { message: e.earlier, duplicate: true };
+      throw e;
+    }
   }
 
   /**
    * A typed reply. Where the channel takes only approved templates now (WhatsApp past 24 hours) it is refused here,
    * unless it is exactly one of the templates as offered (filled in for this case).
    */
-  async reply(actor: Actor, caseId: string, text: string, attachmentIds?: unknown): Promise<MessageRow> {
+  reply(actor: Actor, caseId: string, text: string, attachmentIds?: unknown): Promise<MessageRow> {
+    return this.typedReply(actor, caseId, text, attachmentIds);
+  }
+
+  private async typedReply(actor: Actor, caseId: string, text: string, attachmentIds?: unknown, clientId?: string): Promise<MessageRow> {
     const clean = staffText(text);
     const options = await this.refuseUnreachable(actor, caseId, attachmentIds);
     if (options && !options.freeText && !options.templates.some((t) => t.text === clean.text)) {
@@ -74,28 +113,35 @@ export class CaseReplyService {
         templates: options.templates.map((t) => t.id),
       });
     }
-    return this.storeReply(actor, caseId, clean, options && (await this.files.forReply(caseId, attachmentIds)));
+    return this.storeReply(actor, caseId, clean, options && (await this.files.forReply(caseId, attachmentIds)), clientId);
   }
 
   /**
    * One of the case's approved templates (by id, or by name), sent through the delivery pipeline. The stored message
    * is the template's text as the resident reads it; the channel recognises it at delivery and sends the template.
    */
-  async replyWithTemplate(actor: Actor, caseId: string, templateId: string, attachmentIds?: unknown): Promise<MessageRow> {
+  replyWithTemplate(actor: Actor, caseId: string, templateId: string, attachmentIds?: unknown): Promise<MessageRow> {
+    return this.templateReply(actor, caseId, templateId, attachmentIds);
+  }
+
+  private async templateReply(actor: Actor, caseId: string, templateId: string, attachmentIds?: unknown, clientId?: string): Promise<MessageRow> {
     const options = await this.refuseUnreachable(actor, caseId, attachmentIds);
     if (!options) throw HubError.notFound('Case', caseId);
     const template = options.templates.find((t) => t.id === templateId) ?? options.templates.find((t) => t.name === templateId);
     if (!template) throw HubError.validation(`templateId: ${noSuchTemplate(templateId, options.templates)}`, { field: 'templateId' });
-    return this.storeReply(actor, caseId, staffText(template.text), await this.files.forReply(caseId, attachmentIds));
+    return this.storeReply(actor, caseId, staffText(template.text), await this.files.forReply(caseId, attachmentIds), clientId);
   }
 
-  /** `files`: checked before the transaction, as they are read on the pool (the embedded database has one connection). */
-  private storeReply(actor: Actor, caseId: string, clean: StaffText, files: StoredAttachment[] = []): Promise<MessageRow> {
+  /**
+   * `files`: checked before the transaction, as they are read on the pool (the embedded database has one connection).
+   * A `clientId` the case already has throws RepeatedReply: the transaction rolls back, the caller answers the earlier.
+   */
+  private storeReply(actor: Actor, caseId: string, clean: StaffText, files: StoredAttachment[] = [], clientId?: string): Promise<MessageRow> {
     return this.db.transaction(async (tx) => {
       const locked = await this.lockWorkable(tx, actor, caseId);
       if (locked.status === CaseStatus.Closed) throw closedCase(locked);
       const kase = await this.claims.ensureOwner(tx, actor, locked);
-      const message = await this.store(tx, actor, kase, MessageDirection.Outbound, clean, files);
+      const message = await this.store(tx, actor, kase, MessageDirection.Outbound, clean, files, clientId);
       const stamped = await this.caseRows.markFirstResponse(tx.manager, kase.id, message.created_at);
       if (kase.status === CaseStatus.New && kase.assignee_id === actor.id) {
         await this.cases.changeStatus(tx, kase.id, CaseStatus.Open);
@@ -131,6 +177,24 @@ export class CaseReplyService {
     return options;
   }
 
+  /**
+   * The reply this agent already sent on the case under `clientId`, if any (and the case is still theirs to see).
+   * Another agent's is a Conflict: a client id names one reply, not a way to answer someone else's.
+   */
+  private async earlierReply(actor: Actor, caseId: string, clientId: string): Promise<MessageRow | undefined> {
+    if (!UUID.test(caseId)) return undefined;
+    const earlier = await this.messages.findByClientId(caseId, clientId);
+    if (!earlier || !(await this.compose.visibleCase(actor, caseId))) return undefined;
+    return this.sameSender(actor, earlier);
+  }
+
+  private sameSender(actor: Actor, earlier: MessageRow): MessageRow {
+    if (earlier.author_agent_id !== actor.id) {
+      throw HubError.conflict('Reply not sent: clientId already names another agent’s reply on this case; send it with a new clientId', { field: 'clientId', reason: 'client-id-taken' });
+    }
+    return earlier;
+  }
+
   /** The case, locked for this transaction, if the actor may see it (their departments' and their own); else NotFound. */
   private async lockWorkable(tx: Tx, actor: Actor, caseId: string): Promise<CaseRow> {
     const kase = UUID.test(caseId) ? await this.caseRows.findByIdForUpdate(tx.manager, caseId) : undefined;
@@ -138,16 +202,17 @@ export class CaseReplyService {
     return kase;
   }
 
-  private async store(tx: Tx, actor: Actor, kase: CaseRow, direction: MessageDirection.Outbound | MessageDirection.Note, clean: StaffText, files: StoredAttachment[] = []): Promise<MessageRow> {
-    const message = await this.messages.addStaffMessage(tx, {
-      caseId: kase.id,
-      channel: kase.channel,
-      direction,
-      authorAgentId: actor.id,
-      text: clean.text,
-      attachments: files,
-      redactions: clean.redactions,
-    });
+  /** `clientId` (outbound only): a message the case already has under it throws RepeatedReply (nothing stored or audited). */
+  private async store(tx: Tx, actor: Actor, kase: CaseRow, direction: MessageDirection.Outbound | MessageDirection.Note, clean: StaffText, files: StoredAttachment[] = [], clientId?: string): Promise<MessageRow> {
+    const fields = { caseId: kase.id, channel: kase.channel, authorAgentId: actor.id, text: clean.text, attachments: files, redactions: clean.redactions };
+    let message: MessageRow;
+    if (clientId !== undefined && direction === MessageDirection.Outbound) {
+      const { row, stored } = await this.messages.addClientReply(tx, { ...fields, direction, clientId });
+      if (!stored) throw new RepeatedReply(this.sameSender(actor, row));
+      message = row;
+    } else {
+      message = await this.messages.addStaffMessage(tx, { ...fields, direction });
+    }
     if (clean.redactions) {
       await this.audit.record(tx.manager, {
         actorType: 'agent',

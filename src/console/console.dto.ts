@@ -77,8 +77,11 @@ export class ReplyDto extends CaseIdDto {
   @IsOptional() @IsArray() @ArrayMaxSize(5) @IsUUID('all', { each: true, message: 'attachmentIds must be attachment ids (uuid)' })
   attachmentIds?: string[];
 
-  /** The client's own id for the reply, echoed in the ack (to match an optimistic bubble). */
-  @IsOptional() @IsString() @MaxLength(100)
+  /**
+   * The client's own id for the reply (one per draft), echoed in the ack: the same (case, clientId) from the same agent
+   * is one message, a repeat is acked with it and `duplicate: true`.
+   */
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(100)
   clientId?: string;
 }
 

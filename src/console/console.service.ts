@@ -146,10 +146,13 @@ export class ConsoleService {
     return this.summaryOf(await this.claims.setPriority(actor, dto.caseId, dto.priority));
   }
 
-  /** Into the delivery pipeline on the case's channel (queued now, status events follow); owner only. */
-  async reply(actor: Actor, dto: ReplyDto): Promise<{ message: MessageView; clientId?: string }> {
-    const message = await this.replies.send(actor, dto.caseId, { text: dto.text, templateId: dto.templateId, attachmentIds: dto.attachmentIds });
-    return { message: await this.viewOf(message), ...(dto.clientId === undefined ? {} : { clientId: dto.clientId }) };
+  /**
+   * Into the delivery pipeline on the case's channel (queued now, status events follow); owner only. Once per
+   * `clientId`: a repeat is acked with the same message as it is now, and `duplicate: true` (CaseReplyService).
+   */
+  async reply(actor: Actor, dto: ReplyDto): Promise<{ message: MessageView; clientId?: string; duplicate?: true }> {
+    const { message, duplicate } = await this.replies.sendOnce(actor, dto.caseId, { text: dto.text, templateId: dto.templateId, attachmentIds: dto.attachmentIds, clientId: dto.clientId });
+    return { message: await this.viewOf(message), ...(dto.clientId === undefined ? {} : { clientId: dto.clientId }), ...(duplicate ? { duplicate: true as const } : {}) };
   }
 
   /** What may be sent on the case now: free text, or (WhatsApp past 24 hours) only approved templates, and why. */

@@ -21,6 +21,8 @@ export interface MessageRow {
   provider_message_id: string | null;
   attempts: number;
   sent_at: Date | null;
+  /** The console's own id for an outbound reply (`case:reply { clientId }`): one message per (case, client id). */
+  client_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -46,6 +48,12 @@ export interface NewStaffMessage {
   attachments?: AttachmentMeta[];
   /** What redaction removed from the text (card numbers…), if anything. */
   redactions?: Record<string, number> | null;
+}
+
+/** A staff reply under the client's own id for it: the same (case, client id) is stored once. */
+export interface NewClientReply extends NewStaffMessage {
+  direction: MessageDirection.Outbound;
+  clientId: string;
 }
 
 /** A message a channel reports that the hub did not send or receive itself (a page's reply sent elsewhere, a reaction). */
@@ -117,6 +125,36 @@ export class MessageRepository {
         msg.redactions ?? null,
       ],
     );
+    return rows[0];
+  }
+
+  /**
+   * Undefined when the case already has a message under that client id (stored by this command earlier, or by a
+   * concurrent transaction: the unique key decides, the insert waits for the other to commit or roll back).
+   */
+  async insertClientReplyIfNew(m: EntityManager, msg: NewClientReply): Promise<MessageRow | undefined> {
+    const rows = await m.query(
+      `INSERT INTO message (case_id, direction, channel, author_agent_id, text, attachments, delivery_status, redactions, client_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (case_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+       RETURNING *`,
+      [
+        msg.caseId,
+        msg.direction,
+        msg.channel,
+        msg.authorAgentId,
+        msg.text,
+        JSON.stringify(msg.attachments ?? []),
+        DeliveryStatus.Queued,
+        msg.redactions ?? null,
+        msg.clientId,
+      ],
+    );
+    return rows[0];
+  }
+
+  async findByClientId(caseId: string, clientId: string, m: EntityManager = this.db.manager): Promise<MessageRow | undefined> {
+    const rows = await m.query(`SELECT * FROM message WHERE case_id = $1 AND client_id = $2`, [caseId, clientId]);
     return rows[0];
   }
 

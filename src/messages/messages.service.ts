@@ -4,7 +4,7 @@ import { Channel, MessageDirection } from '../common/enum';
 import { HubError } from '../common/errors';
 import { Tx } from '../database/db';
 import { AttachmentMeta } from '../channels/channel-adapter';
-import { MessageRepository, MessageRow, NewChannelMessage, NewInboundMessage, NewStaffMessage } from './message.repository';
+import { MessageRepository, MessageRow, NewChannelMessage, NewClientReply, NewInboundMessage, NewStaffMessage } from './message.repository';
 
 /** Messages on cases. Delivery status of outbound messages is the delivery module's, through this service. */
 @Injectable()
@@ -33,6 +33,26 @@ export class MessagesService {
     const row = await this.messages.insertStaffMessage(tx.manager, msg);
     tx.emit('message.created', { caseId: row.case_id, messageId: row.id, direction: row.direction, channel: row.channel });
     return row;
+  }
+
+  /**
+   * A staff reply under the client's own id for it, stored once per (case, client id). `stored: false`: the case
+   * already had that one (a repeat of the command), answered as it is, with no event (so no second delivery).
+   */
+  async addClientReply(tx: Tx, msg: NewClientReply): Promise<{ row: MessageRow; stored: boolean }> {
+    const row = await this.messages.insertClientReplyIfNew(tx.manager, msg);
+    if (row) {
+      tx.emit('message.created', { caseId: row.case_id, messageId: row.id, direction: row.direction, channel: row.channel });
+      return { row, stored: true };
+    }
+    const earlier = await this.messages.findByClientId(msg.caseId, msg.clientId, tx.manager);
+    if (!earlier) throw new Error(`message with client id ${msg.clientId} on case ${msg.caseId} conflicted but is not there`);
+    return { row: earlier, stored: false };
+  }
+
+  /** The message stored under a client's own id on a case, if any. */
+  findByClientId(caseId: string, clientId: string, m?: EntityManager): Promise<MessageRow | undefined> {
+    return this.messages.findByClientId(caseId, clientId, m);
   }
 
   /**

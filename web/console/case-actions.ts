@@ -43,6 +43,26 @@ export function caseActions(deps: CaseActionDeps): CaseActions {
     return null;
   };
 
+  /**
+   * One clientId per draft, so the hub recognises a reply sent twice (a double press, a command retried after a
+   * timeout or a dropped socket) and stores and sends it once, acking the repeat with the same message. The draft is
+   * the case and what is sent (the text and files, or the template): the same draft keeps its clientId while it is
+   * being sent and after a failure, so "Send reply" again is the same reply if the first did reach the hub. The id
+   * is dropped once the hub accepted the reply (the next one is new, even with the same words), and a changed draft
+   * (edited after a failure) gets a new one: the agent means the new words to go, not the first attempt's ack.
+   */
+  const drafts = new Map<string, { draft: string; clientId: string | undefined }>();
+  const sendDraft = async (caseId: string, draft: string, payload: { text?: string; templateId?: string; attachmentIds?: string[] }): Promise<string | null> => {
+    let current = drafts.get(caseId);
+    if (current?.draft !== draft) {
+      current = { draft, clientId: crypto.randomUUID?.() };
+      drafts.set(caseId, current);
+    }
+    const ack = await deps.conn().command('case:reply', { caseId, ...payload, clientId: current.clientId });
+    if (ack.ok && drafts.get(caseId) === current) drafts.delete(caseId);
+    return textAck(ack);
+  };
+
   const actions: CaseActions = {
     claim: async (takeOver) => {
       const view = current();
@@ -75,15 +95,14 @@ export function caseActions(deps: CaseActionDeps): CaseActions {
       view.showError(`The list of colleagues could not be loaded: ${ack.error.message}`);
       return null;
     },
-    // clientId lets the hub recognise a reply sent twice (a double press, a retried command).
-    reply: async (text, attachmentIds) =>
-      textAck(await deps.conn().command('case:reply', { caseId: current().caseId, text, attachmentIds: attachmentIds.length ? attachmentIds : undefined, clientId: crypto.randomUUID?.() })),
+    reply: (text, attachmentIds) =>
+      sendDraft(current().caseId, JSON.stringify(['text', text, attachmentIds]), { text, attachmentIds: attachmentIds.length ? attachmentIds : undefined }),
     attach: async (file) => {
       const res = await uploadCaseAttachment(current().caseId, file);
       return res.status === 201 ? { attachment: res.body.attachment } : { error: uploadError(file, res.status, res.error) };
     },
     note: async (text) => textAck(await deps.conn().command('case:note', { caseId: current().caseId, text })),
-    sendTemplate: async (templateId) => textAck(await deps.conn().command('case:reply', { caseId: current().caseId, templateId, clientId: crypto.randomUUID?.() })),
+    sendTemplate: (templateId) => sendDraft(current().caseId, JSON.stringify(['template', templateId]), { templateId }),
     refreshCompose: async () => {
       const view = deps.view();
       if (!view) return;
