@@ -111,21 +111,7 @@ export class MessageRepository {
   }
 
   async insertStaffMessage(m: EntityManager, msg: NewStaffMessage): Promise<MessageRow> {
-    const rows = await m.query(
-      `INSERT INTO message (case_id, direction, channel, author_agent_id, text, attachments, delivery_status, redactions)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-      [
-        msg.caseId,
-        msg.direction,
-        msg.channel,
-        msg.authorAgentId,
-        msg.text,
-        JSON.stringify(msg.attachments ?? []),
-        msg.direction === MessageDirection.Outbound ? DeliveryStatus.Queued : null,
-        msg.redactions ?? null,
-      ],
-    );
-    return rows[0];
+    return (await this.insertStaff(m, msg, null))!;
   }
 
   /**
@@ -133,6 +119,11 @@ export class MessageRepository {
    * concurrent transaction: the unique key decides, the insert waits for the other to commit or roll back).
    */
   async insertClientReplyIfNew(m: EntityManager, msg: NewClientReply): Promise<MessageRow | undefined> {
+    return this.insertStaff(m, msg, msg.clientId);
+  }
+
+  /** A staff message; with a client id, none when the case already has that one (a message without one never conflicts). */
+  private async insertStaff(m: EntityManager, msg: NewStaffMessage, clientId: string | null): Promise<MessageRow | undefined> {
     const rows = await m.query(
       `INSERT INTO message (case_id, direction, channel, author_agent_id, text, attachments, delivery_status, redactions, client_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -145,9 +136,9 @@ export class MessageRepository {
         msg.authorAgentId,
         msg.text,
         JSON.stringify(msg.attachments ?? []),
-        DeliveryStatus.Queued,
+        msg.direction === MessageDirection.Outbound ? DeliveryStatus.Queued : null,
         msg.redactions ?? null,
-        msg.clientId,
+        clientId,
       ],
     );
     return rows[0];
