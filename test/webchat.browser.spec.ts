@@ -6,7 +6,7 @@ import { Browser, BrowserContext, Page } from 'playwright-core';
 import { InboxesService } from '../src/inboxes/inboxes.service';
 import { RealtimeService } from '../src/realtime/realtime.service';
 import { startTestApp, TestApp } from './support/app';
-import { ExpectedNoise, launchChromium, OFFLINE, PASSWORD, Screenshots, seriousViolations, signIn, watchPage } from './support/browser';
+import { ExpectedNoise, launchChromium, OFFLINE, PASSWORD, Screenshots, seriousViolations, signIn, SOCKET_CLOSING, watchPage } from './support/browser';
 import { eventually } from './support/eventually';
 import { givenAgent } from './support/given';
 
@@ -70,7 +70,7 @@ describe('Web chat widget in the browser (/demo, /widget.js) with the agent cons
     screenshots.report('Web chat screenshots');
   });
 
-  const watch = (page: Page, who: string) => watchPage(page, problems, { who, expected: [LYING_FILE_REFUSED, OFFLINE] });
+  const watch = (page: Page, who: string) => watchPage(page, problems, { who, expected: [LYING_FILE_REFUSED, OFFLINE, SOCKET_CLOSING] });
 
   const demoUrl = (query: Record<string, string> = {}) => `${t.url}/demo?${new URLSearchParams({ inbox: inboxToken, ...query }).toString()}`;
   const w = (page: Page, selector: string, options?: { hasText: string | RegExp }) => page.locator(`${WIDGET} ${selector}`, options);

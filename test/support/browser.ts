@@ -56,6 +56,12 @@ export interface ExpectedNoise {
 export const SIGNED_OUT_WHO_AM_I: ExpectedNoise = { text: '401', urlEndsWith: '/api/v1/auth/me' };
 /** While a spec holds the browser offline, its failed reconnection attempts are the point. */
 export const OFFLINE: ExpectedNoise = { text: 'ERR_INTERNET_DISCONNECTED' };
+/**
+ * Chrome's own line when a script writes to a WebSocket it is already closing: socket.io's client can do that in the
+ * moment a page is reloaded or a transport is swapped, and carries on (socket.io-client#1341). Neither a script error
+ * nor a failure the resident sees; a spec that expects reloads says so, and still checks the chat works after.
+ */
+export const SOCKET_CLOSING: ExpectedNoise = { text: 'WebSocket is already in CLOSING or CLOSED state', urlEndsWith: '/widget.js' };
 
 /**
  * Records in `problems` every script error, console error and Content-Security-Policy or Trusted Types complaint of
