@@ -275,7 +275,7 @@ describe('Replies and notes: POST /api/v1/cases/:id/replies and /notes', () => {
       const [{ department_id: departmentId }] = await t.db.query<{ department_id: string }>(`SELECT department_id FROM "case" WHERE id = $1`, [caseId]);
       const actor = { id: agent.agent.id, email: agent.agent.email, name: agent.agent.name, role: AgentRole.Agent, departmentIds: [departmentId] };
 
-      const [reply, close] = await Promise.allSettled([sut.reply(actor, caseId, 'Racing'), moveCase(caseId, CaseStatus.Closed)]);
+      const [reply, close] = await Promise.allSettled([sut.send(actor, caseId, { text: 'Racing' }), moveCase(caseId, CaseStatus.Closed)]);
 
       expect(close.status).toBe('fulfilled');
       const outbound = await t.db.query(`SELECT id FROM message WHERE case_id = $1 AND direction = 'outbound'`, [caseId]);

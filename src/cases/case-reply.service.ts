@@ -100,10 +100,6 @@ export class CaseReplyService {
    * A typed reply. Where the channel takes only approved templates now (WhatsApp past 24 hours) it is refused here,
    * unless it is exactly one of the templates as offered (filled in for this case).
    */
-  reply(actor: Actor, caseId: string, text: string, attachmentIds?: unknown): Promise<MessageRow> {
-    return this.typedReply(actor, caseId, text, attachmentIds);
-  }
-
   private async typedReply(actor: Actor, caseId: string, text: string, attachmentIds?: unknown, clientId?: string): Promise<MessageRow> {
     const clean = staffText(text);
     const options = await this.refuseUnreachable(actor, caseId, attachmentIds);
@@ -120,10 +116,6 @@ export class CaseReplyService {
    * One of the case's approved templates (by id, or by name), sent through the delivery pipeline. The stored message
    * is the template's text as the resident reads it; the channel recognises it at delivery and sends the template.
    */
-  replyWithTemplate(actor: Actor, caseId: string, templateId: string, attachmentIds?: unknown): Promise<MessageRow> {
-    return this.templateReply(actor, caseId, templateId, attachmentIds);
-  }
-
   private async templateReply(actor: Actor, caseId: string, templateId: string, attachmentIds?: unknown, clientId?: string): Promise<MessageRow> {
     const options = await this.refuseUnreachable(actor, caseId, attachmentIds);
     if (!options) throw HubError.notFound('Case', caseId);

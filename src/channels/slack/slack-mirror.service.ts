@@ -98,7 +98,7 @@ export class SlackMirrorService {
     const text = reply.text.replace(NOTE_PREFIX, '');
     await this.inLane(caseId, async () => {
       try {
-        const message = note ? await this.replies.addNote(actor, caseId, text) : await this.replies.reply(actor, caseId, text);
+        const message = note ? await this.replies.addNote(actor, caseId, text) : await this.replies.send(actor, caseId, { text });
         this.inSlack.add(message.id);
       } catch (e) {
         if (e instanceof HubError && REFUSALS.has(e.code)) await this.tellThread(reply, `:warning: Not sent to the resident: ${e.message}`);
