@@ -392,7 +392,9 @@ describe.each([
       expect(hook.requests.filter((r) => r.json.messageId === messageId).length).toBe(attemptsBefore + 1);
       expectError(await a.send('message:retry', { messageId }), 'Conflict');
       const w = await connect(wendy);
-      expectError(await w.send('message:retry', { messageId }), 'NotFound');
+      const hidden = await w.send('message:retry', { messageId });
+      expectError(hidden, 'NotFound');
+      expect(hidden).toMatchObject({ error: { message: `Message ${messageId} not found` } }); // not its case's id
     });
 
     it('notes with @mentions notify the agents named, and only them', async () => {

@@ -372,7 +372,9 @@ describe('staff REST API (e2e)', () => {
     it('answers 404 for a reply on another department’s case and 409 for a message that has not failed', async () => {
       const agent = await givenAgent(t, { departments: ['waste'] });
       const messageId = await failedReplyOn((await residentWrites('housing')).caseId, 'refused');
-      expect((await api(agent.token, 'POST', `/api/v1/messages/${messageId}/retry`)).status).toBe(404);
+      const hidden = await api(agent.token, 'POST', `/api/v1/messages/${messageId}/retry`);
+      expect(hidden.status).toBe(404);
+      expect(hidden.body.error.message).toBe(`Message ${messageId} not found`); // not its case's id
       const { caseId } = await residentWrites('waste');
       const [inbound] = await t.db.query<{ id: string }>(`SELECT id FROM message WHERE case_id = $1`, [caseId]);
       const res = await api(agent.token, 'POST', `/api/v1/messages/${inbound.id}/retry`);

@@ -13,7 +13,6 @@ import { DeliveryService } from '../delivery/delivery.service';
 import { DepartmentsService } from '../departments/departments.service';
 import { EventBus } from '../events/event-bus';
 import { MessageRow } from '../messages/message.repository';
-import { MessagesService } from '../messages/messages.service';
 import { toResidentDto, IdentityDto } from '../residents/residents.dto';
 import { ResidentsService } from '../residents/residents.service';
 import { CannedRepliesService, CannedReply, fillPlaceholders } from './canned-replies.service';
@@ -59,7 +58,6 @@ export class ConsoleService {
     private readonly reads: ConsoleReadRepository,
     private readonly claims: CaseClaimService,
     private readonly replies: CaseReplyService,
-    private readonly messages: MessagesService,
     private readonly delivery: DeliveryService,
     private readonly residents: ResidentsService,
     private readonly canned: CannedRepliesService,
@@ -195,8 +193,6 @@ export class ConsoleService {
    * rules of DeliveryService.resend: not on a closed case, and among agents only by the case's owner.
    */
   async retry(actor: Actor, { messageId }: RetryDto): Promise<{ message: MessageView }> {
-    const message = await this.messages.get(messageId);
-    if (!(await this.reads.visibleCaseIds(caseScope(actor), [message.case_id])).length) throw HubError.notFound('Message', messageId);
     return { message: await this.viewOf(await this.delivery.resend(messageId, actor)) };
   }
 

@@ -102,7 +102,11 @@ export class DeliveryService implements OnApplicationBootstrap {
    */
   async resend(messageId: string, actor: Actor): Promise<MessageRow> {
     const row = await this.db.transaction(async (tx) => {
-      await this.claims.lockForResend(tx, actor, (await this.messages.get(messageId, tx.manager)).case_id);
+      const message = await this.messages.get(messageId, tx.manager);
+      await this.claims.lockForResend(tx, actor, message.case_id).catch((e: unknown) => {
+        // A case outside the actor's departments: its message does not exist for them (and its case is not named).
+        throw e instanceof HubError && e.code === 'NotFound' ? HubError.notFound('Message', messageId) : e;
+      });
       const requeued = await this.deliveries.requeue(tx.manager, messageId);
       if (!requeued) {
         const current = await this.messages.get(messageId, tx.manager);

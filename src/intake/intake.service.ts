@@ -57,7 +57,7 @@ export class IntakeService {
     private readonly messages: MessagesService,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
-    private readonly env: Env,
+    env: Env,
   ) {
     // The embedded database runs one transaction at a time. On PostgreSQL two overlap: one group's statements run
     // while the other's commit waits for the disk. More split the waiting messages into smaller groups that each
