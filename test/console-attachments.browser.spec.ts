@@ -6,7 +6,7 @@ import { AgentRole } from '../src/common/enum';
 import { InboxesService } from '../src/inboxes/inboxes.service';
 import { startSmtpCapture } from './support/smtp-capture';
 import { startTestApp, TestApp } from './support/app';
-import { DESK, launchChromium, overflow, PASSWORD, Screenshots, seriousViolations, signIn, watchPage } from './support/browser';
+import { DESK, launchChromium, overflow, PAGE_STEP_TIMEOUT_MS, PASSWORD, Screenshots, seriousViolations, signIn, watchPage } from './support/browser';
 import { eventually } from './support/eventually';
 import { givenAgent } from './support/given';
 
@@ -48,7 +48,7 @@ describe('Agent console in the browser: attaching files to a reply', () => {
 
     browser = await launchChromium();
     page = await (await browser.newContext(DESK)).newPage();
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(PAGE_STEP_TIMEOUT_MS);
     watchPage(page, problems, { expected: [{ text: '415', urlEndsWith: `/api/v1/cases/${caseId}/attachments` }] });
   }, 60_000);
 

@@ -5,7 +5,7 @@ import twilio from 'twilio';
 import { Channel } from '../src/common/enum';
 import { InboxesService } from '../src/inboxes/inboxes.service';
 import { startTestApp, TestApp } from './support/app';
-import { DESK, launchChromium, OUTPUT, overflow, PASSWORD, seriousViolations, signIn, watchPage } from './support/browser';
+import { DESK, launchChromium, OUTPUT, overflow, PAGE_STEP_TIMEOUT_MS, PASSWORD, seriousViolations, signIn, watchPage } from './support/browser';
 import { eventually } from './support/eventually';
 import { givenAgent } from './support/given';
 import inboundWhatsapp from './fixtures/twilio/inbound-whatsapp.json';
@@ -49,7 +49,7 @@ describe('Agent console in the browser: WhatsApp templates outside the 24-hour w
     browser = await launchChromium();
     const context = await browser.newContext(DESK);
     page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(PAGE_STEP_TIMEOUT_MS);
     watchPage(page, problems);
   }, 60_000);
 

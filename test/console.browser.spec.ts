@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, TestApp } from './support/app';
-import { DESK, launchChromium, launchPersistentChromium, PersistentChromium, OFFLINE, OUTPUT, overflow, PASSWORD, Screenshots, seriousViolations, signIn, watchPage } from './support/browser';
+import { DESK, launchChromium, launchPersistentChromium, OFFLINE, OUTPUT, overflow, PAGE_STEP_TIMEOUT_MS, PASSWORD, PersistentChromium, Screenshots, seriousViolations, signIn, watchPage } from './support/browser';
 import { CallbackStandIn, ReceivedRequest, startCallbackStandIn, StandInAnswer } from './support/callback-stand-in';
 import { AgentRole } from '../src/common/enum';
 import { RealtimeService } from '../src/realtime/realtime.service';
@@ -42,7 +42,7 @@ describe('Agent console in the browser (/console)', () => {
     agentId = (await givenAgent(t, { name: 'Ada Lovelace', email: 'ada@anytown.test', password: PASSWORD })).agent.id;
     chromium = await launchPersistentChromium(DESK);
     ({ context, page } = chromium);
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(PAGE_STEP_TIMEOUT_MS);
     watchPage(page, pageProblems, { expected: [OFFLINE] });
   }, 60_000);
 
@@ -369,7 +369,7 @@ describe('Agent console in the browser: two agents on one case', () => {
   async function signedIn(email: string): Promise<Page> {
     const context = await browser.newContext(DESK);
     const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(PAGE_STEP_TIMEOUT_MS);
     watchPage(page, problems, { who: `${email}:` });
     await page.goto(`${t.url}/console`);
     await signIn(page, email);

@@ -4,7 +4,7 @@ import { pushToConsole } from '../src/console/console.events';
 import { RealtimeService } from '../src/realtime/realtime.service';
 import { SlaAlertKind, SlaTarget } from '../src/sla/sla-clock';
 import { startTestApp, TestApp } from './support/app';
-import { DESK, launchPersistentChromium, PersistentChromium, overflow, PASSWORD, Screenshots, seriousViolations, signIn, watchPage } from './support/browser';
+import { DESK, launchPersistentChromium, overflow, PAGE_STEP_TIMEOUT_MS, PASSWORD, PersistentChromium, Screenshots, seriousViolations, signIn, watchPage } from './support/browser';
 import { CallbackStandIn, ReceivedRequest, StandInAnswer, startCallbackStandIn } from './support/callback-stand-in';
 import { ConsoleClient, connectConsole } from './support/console-client';
 import { eventually } from './support/eventually';
@@ -78,7 +78,7 @@ describe('Supervisor dashboard in the browser (/supervisor)', () => {
 
     chromium = await launchPersistentChromium(DESK);
     page = chromium.page;
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(PAGE_STEP_TIMEOUT_MS);
     watchPage(page, pageProblems);
     // What reaches the page's socket, read off the wire: proof that pushes kept coming while the page was paused.
     page.on('websocket', (ws) =>

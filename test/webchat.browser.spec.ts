@@ -6,7 +6,7 @@ import { Browser, BrowserContext, Page } from 'playwright-core';
 import { InboxesService } from '../src/inboxes/inboxes.service';
 import { RealtimeService } from '../src/realtime/realtime.service';
 import { startTestApp, TestApp } from './support/app';
-import { ExpectedNoise, launchChromium, OFFLINE, PASSWORD, Screenshots, seriousViolations, signIn, SOCKET_CLOSING, watchPage } from './support/browser';
+import { ExpectedNoise, launchChromium, OFFLINE, PAGE_STEP_TIMEOUT_MS, PASSWORD, Screenshots, seriousViolations, signIn, SOCKET_CLOSING, watchPage } from './support/browser';
 import { eventually } from './support/eventually';
 import { givenAgent } from './support/given';
 
@@ -58,7 +58,7 @@ describe('Web chat widget in the browser (/demo, /widget.js) with the agent cons
     resident = await residentContext.newPage();
     agent = await agentContext.newPage();
     for (const [who, page] of [['resident', resident], ['agent', agent]] as const) {
-      page.setDefaultTimeout(10_000);
+      page.setDefaultTimeout(PAGE_STEP_TIMEOUT_MS);
       watch(page, who);
     }
   }, 60_000);

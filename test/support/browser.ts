@@ -46,6 +46,13 @@ export async function launchPersistentChromium(options: BrowserContextOptions): 
   };
 }
 
+/**
+ * How long a page step (a click, a locator's wait) may take. The browser shares two cores with the hub, PostgreSQL
+ * and jest: in one loaded CI run a click waited over 10 s for a busy page, so steps get 20 s. Never a timing
+ * assertion: a step that never happens still fails.
+ */
+export const PAGE_STEP_TIMEOUT_MS = 20_000;
+
 /** Console messages a spec provokes on purpose: the text they contain, and the URL they come from if it matters. */
 export interface ExpectedNoise {
   text: string;
